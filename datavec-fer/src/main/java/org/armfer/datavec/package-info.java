@@ -1,0 +1,2 @@
+/** datavec-fer */
+package org.armfer.datavec;

@@ -1,0 +1,2 @@
+/** dl4j-arm-layers */
+package org.armfer.layers;

@@ -1,0 +1,2 @@
+/** dl4j-arm-zoo */
+package org.armfer.zoo;

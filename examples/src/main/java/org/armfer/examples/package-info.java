@@ -1,0 +1,2 @@
+/** examples */
+package org.armfer.examples;

@@ -1,0 +1,2 @@
+/** hyperparam */
+package org.armfer.hyperparam;
