@@ -166,10 +166,11 @@ public final class ArmModule {
 
     /**
      * The BatchNorm that follows DA in the reference implementation (PyTorch's BatchNorm2d defaults: momentum 0.1 =
-     * DL4J decay 0.9, eps 1e-5).
+     * DL4J decay 0.9, eps 1e-5). It stores the running variance itself, as PyTorch does (DL4J's default log10-std
+     * form cannot hold a zero variance exactly), so imported statistics are used unchanged.
      */
     public BatchNormalization bnLayer() {
-        return new BatchNormalization.Builder().decay(bnDecay).eps(bnEps).build();
+        return new BatchNormalization.Builder().decay(bnDecay).eps(bnEps).useLogStd(false).build();
     }
 
     /** The SA layer of this configuration. */

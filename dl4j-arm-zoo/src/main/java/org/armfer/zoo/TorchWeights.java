@@ -1,0 +1,357 @@
+package org.armfer.zoo;
+
+import org.armfer.layers.DeAlbino;
+import org.armfer.layers.SharingAffinity;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads a PyTorch state dict, saved as {@code .npz} (one array per key), into an armfer ResNet graph
+ * ({@link ResNet18}, {@link ResNet18Arm}, any {@link FerResNet}) or any graph whose vertex names follow torchvision's
+ * module names. From a {@code .pth} file:
+ * <pre>
+ * import torch, numpy as np
+ * sd = torch.load("resnet18-f37072fd.pth", map_location="cpu")
+ * sd = sd.get("state_dict", sd)
+ * np.savez("resnet18.npz", **{k: v.numpy() for k, v in sd.items()})
+ * </pre>
+ * Two key sets are understood, and detected per key: torchvision's ({@code conv1.weight}, {@code bn1.running_mean},
+ * {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.weight}, ...) and the ARM reference
+ * checkpoint's ({@code features.0.weight} = conv1, {@code features.1.*} = bn1, {@code features.4..7.*} = layer1..4,
+ * {@code arm.de_albino.weight}, {@code arm.bn.*}, {@code arm.alpha}, {@code fc.*}). A {@code module.} prefix
+ * (DataParallel) is dropped; {@code num_batches_tracked} is ignored.
+ * <p>
+ * Strict: every graph parameter is set exactly once, every file entry is used; a missing key, an unused key or a
+ * shape mismatch fails with the key and both shapes, and nothing is changed in the graph. Layouts: convolution
+ * weights are OIHW in both; dense weights are transposed ({@code [out, in]} -> {@code [in, out]}); BatchNorm's
+ * running variance is stored as is, or as {@code log10(sqrt(var))} for a DL4J BatchNormalization with
+ * {@code useLogStd}. The ARM reference has no running GAR: after import, SA runs in {@code GarMode.BATCH} as the
+ * reference does, or calibrate it ({@link org.armfer.layers.GarCalibration}) for batch-independent predictions.
+ */
+public final class TorchWeights {
+
+    private static final Logger log = LoggerFactory.getLogger(TorchWeights.class);
+
+    /** What to take from the file. */
+    public enum Scope {
+        /** Everything: backbone, ARM, classifier. */
+        ALL,
+        /**
+         * The backbone only (the common case: ImageNet-pretrained torchvision weights into ResNet18Arm with a new
+         * classifier). File keys of the classifier ({@code fc.*}) and ARM ({@code arm.*}) are skipped, and the graph's
+         * {@code fc} and {@code arm.*} parameters keep their initialisation.
+         */
+        BACKBONE
+    }
+
+    private static final Pattern ARM_FEATURES = Pattern.compile("^features\\.(\\d+)\\.(.*)$");
+
+    private TorchWeights() {
+    }
+
+    /** Loads every parameter (strict). */
+    public static Report load(ComputationGraph graph, Path npz) throws IOException {
+        return load(graph, npz, Scope.ALL);
+    }
+
+    /** Loads the backbone only, e.g. ImageNet torchvision weights into ResNet18Arm (strict for the backbone). */
+    public static Report loadBackbone(ComputationGraph graph, Path npz) throws IOException {
+        return load(graph, npz, Scope.BACKBONE);
+    }
+
+    public static Report load(ComputationGraph graph, Path npz, Scope scope) throws IOException {
+        Map<String, INDArray> file = Npz.read(npz);
+        return load(graph, file, scope, npz.toString());
+    }
+
+    /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */
+    public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, String source) {
+        List<String> problems = new ArrayList<>();
+        Map<String, INDArray> toSet = new LinkedHashMap<>();   // "vertex_param" -> value in DL4J layout
+        Map<String, String> origin = new LinkedHashMap<>();    // "vertex_param" -> file key
+        List<String> skipped = new ArrayList<>();
+        Set<String> claimed = new LinkedHashSet<>();           // graph parameters some file key aimed at
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            String key = e.getKey();
+            String name = canonical(key);
+            if (name.endsWith(".num_batches_tracked")) {
+                skipped.add(key);
+                continue;
+            }
+            if (scope == Scope.BACKBONE && (name.startsWith(FerResNet.FC + ".") || name.startsWith(FerResNet.ARM_PREFIX + "."))) {
+                skipped.add(key);
+                continue;
+            }
+            int dot = name.lastIndexOf('.');
+            if (dot < 0) {
+                problems.add("unused key '" + key + "': no graph vertex for it");
+                continue;
+            }
+            String vertex = name.substring(0, dot);
+            String torchParam = name.substring(dot + 1);
+            GraphVertex gv = graph.getConfiguration().getVertices().get(vertex);
+            if (!(gv instanceof LayerVertex)) {
+                problems.add("unused key '" + key + "': the graph has no layer vertex '" + vertex + "'");
+                continue;
+            }
+            Layer layer = ((LayerVertex) gv).getLayerConf().getLayer();
+            Target t = target(layer, torchParam, e.getValue());
+            if (t == null) {
+                problems.add("unused key '" + key + "': a " + layer.getClass().getSimpleName() + " has no parameter for '"
+                        + torchParam + "'");
+                continue;
+            }
+            String paramKey = vertex + "_" + t.param;
+            INDArray current = graph.paramTable().get(paramKey);
+            if (current == null) {
+                problems.add("unused key '" + key + "': vertex '" + vertex + "' has no parameter '" + t.param + "'"
+                        + (layer instanceof SharingAffinity ? " (its λ is fixed; build SA with learnableLambda(true))" : ""));
+                continue;
+            }
+            claimed.add(paramKey);
+            if (current.length() != t.value.length() || !sameShape(current.shape(), t.expectedShape(current.shape()))) {
+                problems.add("shape mismatch for '" + key + "' -> " + paramKey + ": file " + Arrays.toString(e.getValue().shape())
+                        + ", graph " + Arrays.toString(current.shape()));
+                continue;
+            }
+            if (origin.containsKey(paramKey)) {
+                problems.add("'" + key + "' and '" + origin.get(paramKey) + "' both set " + paramKey);
+                continue;
+            }
+            toSet.put(paramKey, t.value.reshape(current.shape()).castTo(current.dataType()));
+            origin.put(paramKey, key);
+        }
+        List<String> notInFile = new ArrayList<>();
+        for (String paramKey : graph.paramTable().keySet()) {
+            if (claimed.contains(paramKey)) {
+                continue; // already reported with its shape mismatch
+            }
+            String vertex = paramKey.substring(0, paramKey.lastIndexOf('_'));
+            boolean head = vertex.equals(FerResNet.FC) || vertex.startsWith(FerResNet.ARM_PREFIX + ".");
+            if (scope == Scope.BACKBONE && head) {
+                continue;
+            }
+            if (paramKey.endsWith("_" + SharingAffinity.RUNNING_GAR)) {
+                notInFile.add(paramKey);
+                continue;
+            }
+            problems.add("missing: graph parameter " + paramKey + " " + Arrays.toString(graph.paramTable().get(paramKey).shape())
+                    + " has no key in the file");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", problems));
+        }
+        for (Map.Entry<String, INDArray> e : toSet.entrySet()) {
+            graph.paramTable().get(e.getKey()).assign(e.getValue());
+        }
+        Report r = new Report(origin, skipped, notInFile);
+        log.info("Loaded {} parameters from {} ({} keys skipped{})", origin.size(), source, skipped.size(),
+                notInFile.isEmpty() ? "" : "; running GAR not in the file: " + notInFile
+                        + " — use GarMode.BATCH or GarCalibration.calibrate for batch-independent predictions");
+        return r;
+    }
+
+    /**
+     * The graph's parameters as a PyTorch state dict in torchvision's key set ({@code conv1.weight},
+     * {@code bn1.running_var}, {@code fc.weight} as {@code [out, in]}, {@code arm.da.weight}, {@code arm.sa.alpha},
+     * {@code arm.sa.running_gar}), the inverse of {@link #load}; write it with {@link Npz#write} and load it in Python
+     * with {@code model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()}, strict=False)}.
+     */
+    public static Map<String, INDArray> export(ComputationGraph graph) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+            String paramKey = e.getKey();
+            int us = paramKey.lastIndexOf('_');
+            String vertex = paramKey.substring(0, us);
+            String param = paramKey.substring(us + 1);
+            Layer layer = ((LayerVertex) graph.getConfiguration().getVertices().get(vertex)).getLayerConf().getLayer();
+            INDArray v = e.getValue().dup('c');
+            String torch;
+            if (layer instanceof BatchNormalization) {
+                switch (param) {
+                    case BatchNormalizationParamInitializer.GAMMA: torch = "weight"; break;
+                    case BatchNormalizationParamInitializer.BETA: torch = "bias"; break;
+                    case BatchNormalizationParamInitializer.GLOBAL_MEAN: torch = "running_mean"; break;
+                    case BatchNormalizationParamInitializer.GLOBAL_VAR: torch = "running_var"; break;
+                    case BatchNormalizationParamInitializer.GLOBAL_LOG_STD:
+                        torch = "running_var";
+                        // DL4J: var = (10^log10std)^2
+                        INDArray std = Transforms.pow(org.nd4j.linalg.factory.Nd4j.valueArrayOf(v.shape(), 10.0, v.dataType()), v, false);
+                        v = std.muli(std);
+                        break;
+                    default: throw new IllegalStateException("Unknown BatchNormalization parameter " + paramKey);
+                }
+                v = v.reshape(v.length());
+            } else if (layer instanceof SharingAffinity) {
+                torch = SharingAffinity.LAMBDA.equals(param) ? "alpha" : "running_gar";
+                if (SharingAffinity.LAMBDA.equals(param)) {
+                    v = v.reshape(1);
+                }
+            } else if (DefaultParamInitializer.WEIGHT_KEY.equals(param)) {
+                torch = "weight";
+                if (layer instanceof FeedForwardLayer && v.rank() == 2) {
+                    v = v.transpose().dup('c');
+                }
+            } else if (DefaultParamInitializer.BIAS_KEY.equals(param)) {
+                torch = "bias";
+                v = v.reshape(v.length());
+            } else {
+                throw new IllegalStateException("No PyTorch name for parameter " + paramKey + " of a " + layer.getClass().getSimpleName());
+            }
+            out.put(vertex + "." + torch, v);
+        }
+        return out;
+    }
+
+    /** The torchvision-style name of a key: {@code module.} dropped, ARM reference names translated. */
+    static String canonical(String key) {
+        String k = key.startsWith("module.") ? key.substring("module.".length()) : key;
+        Matcher m = ARM_FEATURES.matcher(k);
+        if (m.matches()) {
+            int idx = Integer.parseInt(m.group(1));
+            String rest = m.group(2);
+            switch (idx) {
+                case 0: return "conv1." + rest;
+                case 1: return "bn1." + rest;
+                case 4: case 5: case 6: case 7: return "layer" + (idx - 3) + "." + rest;
+                default: return k; // features.2 (relu) and .3 (maxpool) have no parameters: reported as unused
+            }
+        }
+        if (k.startsWith("arm.de_albino.")) {
+            return "arm.da." + k.substring("arm.de_albino.".length());
+        }
+        if (k.equals("arm.alpha")) {
+            return "arm.sa.alpha";
+        }
+        return k;
+    }
+
+    /** A DL4J parameter for a torch parameter of a layer, with the value in DL4J's layout; null when none. */
+    private static Target target(Layer layer, String torchParam, INDArray v) {
+        if (layer instanceof BatchNormalization) {
+            BatchNormalization bn = (BatchNormalization) layer;
+            switch (torchParam) {
+                case "weight": return new Target(BatchNormalizationParamInitializer.GAMMA, v, false);
+                case "bias": return new Target(BatchNormalizationParamInitializer.BETA, v, false);
+                case "running_mean": return new Target(BatchNormalizationParamInitializer.GLOBAL_MEAN, v, false);
+                case "running_var":
+                    if (bn.isUseLogStd()) {
+                        // DL4J: var = (10^log10std)^2
+                        INDArray log10std = Transforms.log(v.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), 10.0, true).muli(0.5);
+                        return new Target(BatchNormalizationParamInitializer.GLOBAL_LOG_STD, log10std, false);
+                    }
+                    return new Target(BatchNormalizationParamInitializer.GLOBAL_VAR, v, false);
+                default: return null;
+            }
+        }
+        if (layer instanceof ConvolutionLayer || layer instanceof DeAlbino) {
+            switch (torchParam) {
+                case "weight": return new Target(DefaultParamInitializer.WEIGHT_KEY, v, true);
+                case "bias": return new Target(DefaultParamInitializer.BIAS_KEY, v, false);
+                default: return null;
+            }
+        }
+        if (layer instanceof SharingAffinity) {
+            switch (torchParam) {
+                case "alpha": return new Target(SharingAffinity.LAMBDA, v, false);
+                case "running_gar": return new Target(SharingAffinity.RUNNING_GAR, v, true);
+                default: return null;
+            }
+        }
+        if (layer instanceof FeedForwardLayer) {
+            switch (torchParam) {
+                case "weight":
+                    if (v.rank() != 2) {
+                        return new Target(DefaultParamInitializer.WEIGHT_KEY, v, true);
+                    }
+                    // torch Linear: [out, in]; DL4J dense: [in, out]
+                    return new Target(DefaultParamInitializer.WEIGHT_KEY, v.transpose().dup('c'), true);
+                case "bias": return new Target(DefaultParamInitializer.BIAS_KEY, v, false);
+                default: return null;
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameShape(long[] a, long[] b) {
+        return Arrays.equals(a, b);
+    }
+
+    /** A parameter destination. Full-rank parameters must match exactly; vectors may be [C] or [1, C]. */
+    private static final class Target {
+        final String param;
+        final INDArray value;
+        final boolean exactShape;
+
+        Target(String param, INDArray value, boolean exactShape) {
+            this.param = param;
+            this.value = value;
+            this.exactShape = exactShape;
+        }
+
+        long[] expectedShape(long[] graphShape) {
+            return exactShape ? value.shape() : graphShape;
+        }
+    }
+
+    /** What a load did: which file key set which graph parameter, what was skipped, what the file lacked. */
+    public static final class Report {
+        private final Map<String, String> loaded;
+        private final List<String> skipped;
+        private final List<String> notInFile;
+
+        Report(Map<String, String> loaded, List<String> skipped, List<String> notInFile) {
+            this.loaded = loaded;
+            this.skipped = skipped;
+            this.notInFile = notInFile;
+        }
+
+        /** Graph parameter ("vertex_param") -> file key, in file order. */
+        public Map<String, String> loaded() {
+            return loaded;
+        }
+
+        /** File keys deliberately not used (num_batches_tracked, or the head in a backbone load). */
+        public List<String> skipped() {
+            return skipped;
+        }
+
+        /** Graph parameters the file could not provide and that may stay as they are (SA's running GAR). */
+        public List<String> notInFile() {
+            return notInFile;
+        }
+
+        /** Distinct vertices that received weights. */
+        public Set<String> vertices() {
+            Set<String> v = new LinkedHashSet<>();
+            for (String k : loaded.keySet()) {
+                v.add(k.substring(0, k.lastIndexOf('_')));
+            }
+            return v;
+        }
+    }
+}

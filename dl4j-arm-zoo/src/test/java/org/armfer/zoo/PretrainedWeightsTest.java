@@ -1,0 +1,22 @@
+package org.armfer.zoo;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PretrainedWeightsTest {
+
+    @Test
+    void recordsAreConsistent() {
+        for (PretrainedWeights w : PretrainedWeights.values()) {
+            String ctx = w.name();
+            // torch.hub file names carry the hash prefix it checks: resnet18-<sha256[:8]>.pth
+            assertTrue(w.source().endsWith("resnet" + w.depth() + "-" + w.sha256Prefix() + ".pth"), ctx);
+            assertTrue(w.sha256Prefix().matches("[0-9a-f]{8}"), ctx);
+            assertEquals(ResNetDepth.of(w.depth()).depth(), w.depth(), ctx);
+            assertEquals(3, w.mean().size(), ctx);
+            assertTrue(w.conversionSnippet().contains(w.source()) && w.conversionSnippet().contains("check_hash=True"), ctx);
+        }
+    }
+}

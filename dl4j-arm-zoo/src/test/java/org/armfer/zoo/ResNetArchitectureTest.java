@@ -1,0 +1,127 @@
+package org.armfer.zoo;
+
+import org.armfer.layers.ArmBlock;
+import org.armfer.layers.ArmModule;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ResNetArchitectureTest {
+
+    /** Trainable parameters (BatchNorm running statistics and SA's running GAR excluded). */
+    static long trainable(ComputationGraph g) {
+        long n = 0;
+        for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
+            String k = e.getKey();
+            if (k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev") || k.endsWith("_runningGar")) {
+                continue;
+            }
+            n += e.getValue().length();
+        }
+        return n;
+    }
+
+    private static int[] convKernel(ComputationGraphConfiguration conf, String name) {
+        return ((ConvolutionLayer) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer()).getKernelSize();
+    }
+
+    @Test
+    void depth18IsBasicBlocksTwoPerStage() {
+        assertEquals(ResNetDepth.Block.BASIC, ResNetDepth.RESNET18.block());
+        ComputationGraphConfiguration conf = ResNet18.builder().numClasses(1000).build().graphBuilder().build();
+        int[] expectedBlocks = {2, 2, 2, 2};
+        for (int stage = 1; stage <= 4; stage++) {
+            for (int b = 0; b < 4; b++) {
+                String block = "layer" + stage + "." + b;
+                boolean exists = conf.getVertices().containsKey(block + ".conv1");
+                assertEquals(b < expectedBlocks[stage - 1], exists, block + " exists");
+                if (!exists) continue;
+                // a BasicBlock: two 3x3 convolutions and no third (a bottleneck has 1x1, 3x3, 1x1)
+                assertArrayEquals(new int[]{3, 3}, convKernel(conf, block + ".conv1"), block);
+                assertArrayEquals(new int[]{3, 3}, convKernel(conf, block + ".conv2"), block);
+                assertFalse(conf.getVertices().containsKey(block + ".conv3"), block + " has no conv3");
+                assertEquals(b == 0 && stage > 1, conf.getVertices().containsKey(block + ".downsample.0"), block + " downsample");
+            }
+        }
+        assertArrayEquals(new int[]{7, 7}, convKernel(conf, "conv1"));
+    }
+
+    @Test
+    void parameterCountsEqualTorchvision() {
+        // torchvision: sum(p.numel() for p in resnet18().parameters()) == 11,689,512; resnet34: 21,797,672
+        assertEquals(11_689_512L, trainable(ResNet18.builder().numClasses(1000).build().init()));
+        assertEquals(21_797_672L, trainable(ResNet.builder().depth(34).numClasses(1000).build().init()));
+    }
+
+    @Test
+    void vertexNamesFollowTorchvision() {
+        ComputationGraphConfiguration conf = ResNet18Arm.builder().build().graphBuilder().build();
+        TreeSet<String> names = new TreeSet<>(conf.getVertices().keySet());
+        for (String n : new String[]{"conv1", "bn1", "relu", "maxpool", "layer1.0.conv1", "layer1.1.bn2", "layer2.0.downsample.0",
+                "layer2.0.downsample.1", "layer4.1.relu2", "arm.fa", "arm.da", "arm.bn", "arm.sa", "fc"}) {
+            assertTrue(names.contains(n), n + " in " + names);
+        }
+        assertFalse(names.contains("avgpool"), "ARM replaces GAP");
+        assertEquals("layer4.1.relu2", conf.getVertexInputs().get("arm.fa").get(0));
+        assertEquals("arm.sa", conf.getVertexInputs().get("fc").get(0));
+        assertTrue(ResNet18.builder().build().graphBuilder().build().getVertices().containsKey("avgpool"));
+    }
+
+    @Test
+    void armGeometryPerInputSize() {
+        assertArrayEquals(new long[]{512, 7, 7}, ResNet18Arm.builder().inputSize(224).build().featureMapShape());
+        assertArrayEquals(new long[]{512, 4, 4}, ResNet18Arm.builder().inputSize(112).build().featureMapShape());
+        assertArrayEquals(new long[]{512, 2, 2}, ResNet18Arm.builder().inputSize(48).build().featureMapShape());
+        // the paper's geometry at 224: 121 features, and the adapted ones
+        assertEquals(121, ResNet18Arm.builder().inputSize(224).build().classifierInputs());
+        ArmModule at224 = ResNet18Arm.builder().inputSize(224).build().armModule();
+        assertEquals(32, at224.getKernelSize());
+        assertEquals(8, at224.getStride());
+        assertEquals(100, ResNet18Arm.builder().inputSize(112).build().classifierInputs());
+        assertEquals(144, ResNet18Arm.builder().inputSize(48).build().classifierInputs());
+        assertEquals(512 * 25, ResNet.builder().armBlocks("DA").build().classifierInputs(), "DA alone: 3x3 kernel on 7x7");
+        assertEquals(49, ResNet.builder().armBlocks("SA").build().classifierInputs());
+        assertEquals(512, ResNet18.builder().build().classifierInputs());
+        assertEquals("resnet18-arm-fa+da+sa", ResNet18Arm.builder().build().modelName());
+    }
+
+    @Test
+    void nonsenseIsRejectedWithTheAllowedValues() {
+        assertEquals("numClasses must be > 0, got 0",
+                assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(0)).getMessage());
+        assertEquals("Unsupported ResNet depth 50; allowed: [18, 34]",
+                assertThrows(IllegalArgumentException.class, () -> ResNet.builder().depth(50)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().inputShape(2, 48, 48).build())
+                .getMessage().contains("channels must be 1 (gray) or 3"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().armBlocks("FA+XY"))
+                .getMessage().contains("Unknown ARM block 'XY'"));
+        String tooSmall = assertThrows(IllegalArgumentException.class,
+                () -> ResNet18Arm.builder().inputSize(32).arm(ArmModule.builder().build()).build()).getMessage();
+        assertEquals("ARM FA+DA+SA does not fit a 32x32 input (ResNet-18 feature map 512x1x1): kernelSize 32 is larger than the"
+                + " arranged feature map 16x16 (input 512x1x1, blockSize 16); allowed: 1 <= kernelSize <= 16", tooSmall);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().weightDecay(-1))
+                .getMessage().contains("weightDecay must be a finite number >= 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT))
+                .getMessage().contains("[FLOAT, DOUBLE, HALF]"));
+        assertEquals(ArmBlock.parseSet("DA+SA"), ResNet18Arm.builder().armBlocks("da+sa").build().getArmBlocks());
+    }
+
+    @Test
+    void graySingleChannelInput() {
+        ComputationGraph g = ResNet18Arm.builder().inputShape(1, 48, 48).numClasses(7).build().init();
+        INDArray out = g.outputSingle(org.nd4j.linalg.factory.Nd4j.rand(2, 1, 48, 48));
+        assertArrayEquals(new long[]{2, 7}, out.shape());
+    }
+}
