@@ -1,7 +1,9 @@
 package org.armfer.layers.attention;
 
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -69,14 +71,55 @@ public final class GraphTesting {
         return n;
     }
 
-    /** DL4J's gradient check in double precision (NoOp updater expected), BatchNorm running statistics excluded. */
-    public static void assertGradientsMatch(ComputationGraph g, INDArray[] inputs, INDArray[] labels, String ctx) {
-        assertEquals(DataType.DOUBLE, g.params().dataType(), ctx + ": gradient checks need a DOUBLE network");
+    /**
+     * DL4J's gradient check in double precision (NoOp updater expected), BatchNorm running statistics excluded.
+     * <p>
+     * GradientCheckUtil names (and excludes) parameters by walking {@code paramTable()}, which lists vertices in
+     * insertion order, while {@code params()} lays them out in topological order. In a graph with branches the two
+     * differ, and the check would exclude the wrong elements and name the wrong parameters. So the graph is checked in
+     * a copy whose vertices are inserted in topological order, after asserting that the two orders then agree.
+     */
+    public static void assertGradientsMatch(ComputationGraph graph, INDArray[] inputs, INDArray[] labels, String ctx) {
+        assertEquals(DataType.DOUBLE, graph.params().dataType(), ctx + ": gradient checks need a DOUBLE network");
+        ComputationGraph g = inLayoutOrder(graph);
         boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
                 .inputs(inputs).labels(labels)
                 .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
                 .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).excludeParams(runningStats(g)));
         assertTrue(ok, ctx + ": backprop gradients differ from finite differences (see the log for the failing parameters)");
+    }
+
+    /** A copy of {@code g} whose configuration lists the vertices in topological order, parameters copied. */
+    static ComputationGraph inLayoutOrder(ComputationGraph g) {
+        ComputationGraphConfiguration conf = g.getConfiguration().clone();
+        Map<String, GraphVertex> ordered = new LinkedHashMap<>();
+        for (int idx : g.topologicalSortOrder()) {
+            String name = g.getVertices()[idx].getVertexName();
+            if (conf.getVertices().containsKey(name)) {
+                ordered.put(name, conf.getVertices().get(name));
+            }
+        }
+        conf.setVertices(ordered);
+        conf.setTopologicalOrder(null);
+        conf.setTopologicalOrderStr(null);
+        ComputationGraph copy = new ComputationGraph(conf);
+        copy.init();
+        for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
+            copy.getParam(e.getKey()).assign(e.getValue());
+        }
+        // each parameter must occupy the segment of params() that GradientCheckUtil attributes to it (cumulative
+        // lengths in paramTable() order); the element order inside a segment does not matter, so compare sorted values
+        INDArray flat = copy.params().reshape(-1);
+        long offset = 0;
+        for (Map.Entry<String, INDArray> e : copy.paramTable().entrySet()) {
+            long n = e.getValue().length();
+            INDArray segment = flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(offset, offset + n)).dup();
+            assertEquals(Nd4j.sort(e.getValue().reshape(-1).dup(), true), Nd4j.sort(segment, true),
+                    "parameter " + e.getKey() + " must lie at params()[" + offset + ", " + (offset + n) + ") for GradientCheckUtil's"
+                            + " names to be right");
+            offset += n;
+        }
+        return copy;
     }
 
     /**
@@ -123,7 +166,7 @@ public final class GraphTesting {
             assertArrayEquals(e.getValue().shape(), now.shape(), ctx + ": shape of " + e.getKey());
             double change = e.getValue().castTo(DataType.DOUBLE).sub(now.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
             assertTrue(change > 0, ctx + ": parameter " + e.getKey() + " did not change in one fit step");
-            assertTrue(now.isInfinite().sumNumber().intValue() == 0 && now.isNaN().sumNumber().intValue() == 0,
+            assertTrue(Double.isFinite(now.castTo(DataType.DOUBLE).sumNumber().doubleValue()),
                     ctx + ": parameter " + e.getKey() + " has NaN/Inf after one step");
         }
     }
