@@ -20,8 +20,9 @@ import java.util.List;
  * than the arranged map, stride below 1, output below 1x1, C' without a square block) becomes an
  * {@link ArmCandidate#invalid invalid candidate} with the reason, and any other failure to build the network a
  * {@link ArmCandidate#failed failed} one. This matters with Arbiter beta7: a candidate whose generation throws is
- * neither run nor counted by its runner ({@code BaseOptimizationRunner} only logs it), so a
- * {@code MaxCandidatesCondition} would never be reached and a random search would draw failing candidates forever.
+ * neither run nor counted by its runner ({@code BaseOptimizationRunner} only tells the listeners), so a grid with such
+ * a candidate never reaches its {@code MaxCandidatesCondition}, and a random search keeps drawing until it has that
+ * many candidates that did not throw (forever, in a space where every draw throws).
  * <p>
  * {@link ArmTaskCreator} is registered as this space's default task creator, so Arbiter's
  * {@code new LocalOptimizationRunner(configuration)} runs it without being told.

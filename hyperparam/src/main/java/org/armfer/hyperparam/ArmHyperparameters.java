@@ -1,7 +1,10 @@
 package org.armfer.hyperparam;
 
+import org.armfer.layers.ArmBlock;
+
 import java.io.Serializable;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * One point of an {@link ArmLayerSpace}: the values drawn for the searched settings, before they are checked. A
@@ -14,7 +17,7 @@ import java.util.Locale;
  * @param strideRatio     the drawn s/k ratio, or NaN when the stride was drawn directly
  * @param lambda          SA's λ (initial value when learnable, else fixed)
  * @param learnableLambda whether λ is trained
- * @param outputChannels  FA output channels C', or 0 when FA is set by its block size
+ * @param outputChannels  FA output channels C', or 0 when FA is set by its block size or not used
  */
 public record ArmHyperparameters(String blocks, int kernelSize, int stride, double strideRatio, double lambda,
                                  boolean learnableLambda, int outputChannels) implements Serializable {
@@ -24,15 +27,23 @@ public record ArmHyperparameters(String blocks, int kernelSize, int stride, doub
         return !Double.isNaN(strideRatio);
     }
 
-    /** A short description for log lines: {@code k=9 s=2 (0.25k) λ=0.80 learnable C'=2}. */
+    /**
+     * A short description for log lines, naming only what the blocks use:
+     * {@code FA+DA+SA k=9 s=2 (0.25k) λ=0.800 learnable C'=2}, {@code DA k=3 s=1}.
+     */
     public String describe() {
-        StringBuilder sb = new StringBuilder();
-        sb.append(blocks).append(" k=").append(kernelSize).append(" s=").append(stride);
-        if (strideFromRatio()) {
-            sb.append(String.format(Locale.ROOT, " (%.2fk)", strideRatio));
+        Set<ArmBlock> set = ArmBlock.parseSet(blocks);
+        StringBuilder sb = new StringBuilder(blocks);
+        if (set.contains(ArmBlock.DA)) {
+            sb.append(" k=").append(kernelSize).append(" s=").append(stride);
+            if (strideFromRatio()) {
+                sb.append(String.format(Locale.ROOT, " (%.2fk)", strideRatio));
+            }
         }
-        sb.append(String.format(Locale.ROOT, " λ=%.3f %s", lambda, learnableLambda ? "learnable" : "fixed"));
-        if (outputChannels > 0) {
+        if (set.contains(ArmBlock.SA)) {
+            sb.append(String.format(Locale.ROOT, " λ=%.3f %s", lambda, learnableLambda ? "learnable" : "fixed"));
+        }
+        if (set.contains(ArmBlock.FA) && outputChannels > 0) {
             sb.append(" C'=").append(outputChannels);
         }
         return sb.toString();

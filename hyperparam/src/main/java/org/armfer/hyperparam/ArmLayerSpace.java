@@ -35,7 +35,10 @@ import java.util.Optional;
  * settings are leaf spaces ({@link IntegerParameterSpace}, {@link ContinuousParameterSpace}, {@link BooleanSpace},
  * {@link DiscreteParameterSpace}, {@link FixedValue}) found by reflection, and a candidate generator numbers them. It
  * yields an {@link ArmModule} and not a DL4J {@code Layer} (so it is not an Arbiter {@code LayerSpace}) because ARM is
- * four layers (FA, DA, BN, SA); {@link ArmGraphSpace} puts it into a whole network.
+ * four layers (FA, DA, BN, SA); {@link ArmGraphSpace} puts it into a whole network. Give a candidate generator the
+ * {@link ArmGraphSpace}, not this space: Arbiter beta7 Java-serializes every candidate's value (its {@code Candidate}
+ * keeps it in a {@code SerializedSupplier}), and {@link ArmModule} is not {@code Serializable}, so a generator drawing
+ * ArmModules directly fails with "Error serializing object - must be serializable" outside its own error handling.
  * <p>
  * Not every point of the space is a possible ARM: {@link #sample(double[])} gives the drawn values,
  * {@link #validate(ArmHyperparameters, long, long, long)} says why they cannot fit a feature map (kernel larger than the
@@ -96,8 +99,11 @@ public final class ArmLayerSpace extends AbstractParameterSpace<ArmModule> {
         }
         double l = lambda.getValue(parameterValues);
         boolean learnable = learnableLambda.getValue(parameterValues);
-        int c = outputChannels != null ? outputChannels.getValue(parameterValues) : base().getOutputChannels();
-        return new ArmHyperparameters(ArmBlock.format(base().getBlocks()), k, s, ratio, l, learnable, c);
+        int c = outputChannels != null ? outputChannels.getValue(parameterValues) : base.getOutputChannels();
+        if (!base.has(ArmBlock.FA)) {
+            c = 0; // no FA: its channels do not apply
+        }
+        return new ArmHyperparameters(ArmBlock.format(base.getBlocks()), k, s, ratio, l, learnable, c);
     }
 
     /**
@@ -116,7 +122,7 @@ public final class ArmLayerSpace extends AbstractParameterSpace<ArmModule> {
                 .stride(p.stride())
                 .lambda(p.lambda())
                 .learnableLambda(p.learnableLambda());
-        if (outputChannels != null) {
+        if (outputChannels != null && base.has(ArmBlock.FA)) {
             b.outputChannels(p.outputChannels());
         }
         return b.build();

@@ -54,8 +54,9 @@ public final class ResNetArmFactory implements ModelFactory {
 
     @Override
     public String describe() {
+        String lr = updater.hasLearningRate() ? " lr " + updater.getLearningRate(0, 0) : "";
         return "resnet" + depth + " " + inputShape[0] + "x" + inputShape[1] + "x" + inputShape[2] + ", " + numClasses
-                + " classes, seed " + seed + ", " + updater;
+                + " classes, seed " + seed + ", " + updater.getClass().getSimpleName() + lr;
     }
 
     public int getDepth() {
