@@ -156,6 +156,10 @@ class SpatialGateVertexTest {
         assertEquals(g.getConfiguration(), back, "configuration JSON round trip");
         assertTrue(back.getVertices().get("gate") instanceof SpatialGateVertex, "gate vertex type after JSON");
         GraphTesting.assertSaveLoadRoundTrip(g, new INDArray[]{x, a}, "gate graph");
+        org.deeplearning4j.nn.conf.memory.LayerMemoryReport report = (org.deeplearning4j.nn.conf.memory.LayerMemoryReport)
+                new SpatialGateVertex().getMemoryReport(InputType.convolutional(3, 3, 2), InputType.convolutional(3, 3, 1));
+        assertEquals(SpatialGateVertex.class, report.getLayerType(), "memory report (DL4J's SameDiffVertex gives null)");
+        assertEquals(0, report.getParameterSize(), "memory report: no parameters");
     }
 
     @Test
