@@ -34,8 +34,8 @@ import java.util.Objects;
  * The upsampling is DL4J's {@code Upsampling2D} when the size ratio is a whole number (2 between ResNet stages), and
  * otherwise {@link Resize2D} in {@link Interpolation#NEAREST} mode to the exact size (PyTorch's
  * {@code F.interpolate(size=..., mode='nearest')}, what torchvision's FPN does), e.g. 7x7 -> 4x4 stages of a 112x112
- * ResNet. No activations (as FPN). Default d = 256 (FPN's). Trainable parameters:
- * {@code Σ_i (C_i·d + d) + L·(9·d² + d)}.
+ * ResNet. No activations (as FPN). Default d = 256 (FPN's). Trainable parameters, with s the smoothing kernel size
+ * (3): {@code Σ_i (C_i·d + d) + L·(s²·d² + d)}.
  * <p>
  * {@link #addTo} adds, for level i ({@code P} is the prefix): {@code P.lateral<i>}, {@code P.up<i>} and
  * {@code P.merge<i>} (ElementWiseVertex Add; for every level but the last), {@code P.smooth<i>}, {@code P.gap<i>}
