@@ -216,14 +216,14 @@ public final class ArmSearch {
 
         log.info("ARM {} search: {} candidates of {} on {}, {} epoch(s) each, score {}, output {}", b.kind, candidates,
                 armSpace, model.describe(), b.epochs, scoreFunction, out);
-        // one candidate at a time: DL4J already uses every core for one network
-        LocalOptimizationRunner runner = new LocalOptimizationRunner(1, config, new ArmTaskCreator());
+        Runner runner = new Runner(config);
         SearchRecorder recorder = new SearchRecorder(candidates, scoreFunction.minimize(), b.progress);
         runner.addListeners(recorder);
         try {
             runner.execute();
         } finally {
             recorder.close();
+            runner.close();
         }
 
         Map<Integer, SearchRow> rows = new TreeMap<>();
@@ -271,6 +271,22 @@ public final class ArmSearch {
                 elapsed);
         log.info("ARM {} search done in {} s: {}", b.kind, elapsed.toSeconds(), result);
         return result;
+    }
+
+    /**
+     * Arbiter's local runner, one candidate at a time (DL4J already uses every core for one network), with the thread
+     * pool that Arbiter beta7 creates for its completion callbacks and never shuts down closed after the search.
+     */
+    private static final class Runner extends LocalOptimizationRunner {
+        Runner(OptimizationConfiguration config) {
+            super(1, config, new ArmTaskCreator());
+        }
+
+        void close() {
+            if (futureListenerExecutor != null) {
+                futureListenerExecutor.shutdown();
+            }
+        }
     }
 
     private ArmLayerSpace defaultSpace(long[] map) {
@@ -321,6 +337,9 @@ public final class ArmSearch {
         if (b.inputSize > 0 && (f[2] != b.inputSize || f[3] != b.inputSize)) {
             throw new IllegalArgumentException("inputSize is " + b.inputSize + " but the training images are " + f[2] + "x"
                     + f[3] + "; resize the data or set inputSize to match");
+        }
+        if (it.resetSupported()) {
+            it.reset(); // the supplier may hand out this same iterator again
         }
         long labels = first.getLabels().size(1);
         if (b.numClasses > 0 && b.numClasses != labels) {

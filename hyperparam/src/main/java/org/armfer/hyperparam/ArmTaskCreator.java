@@ -173,6 +173,7 @@ public class ArmTaskCreator implements TaskCreator {
         net.init();
 
         Object trainData = data.train();
+        rewind(trainData); // a supplier may hand out one shared, partly read iterator
         CandidateInfo running = new CandidateInfo(index, CandidateStatus.Running, null, startMs, startMs, null, flat, null);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             fitEpoch(net, trainData, epoch, epochs);
@@ -183,7 +184,9 @@ public class ArmTaskCreator implements TaskCreator {
             }
         }
 
-        Evaluation eval = evaluate(net, data.validation());
+        Object validation = data.validation();
+        rewind(validation);
+        Evaluation eval = evaluate(net, validation);
         ValidationScores scores = ValidationScores.of(eval);
         ScoreFunction f = scoreFunction != null ? scoreFunction : new AccuracyScoreFunction(AccuracyScoreFunction.Metric.WEIGHTED);
         double score = f instanceof AccuracyScoreFunction ? ((AccuracyScoreFunction) f).score(scores) : data.score(f, net);
@@ -219,6 +222,14 @@ public class ArmTaskCreator implements TaskCreator {
         } else {
             throw new IllegalArgumentException("Training data must be a DataSetIterator or MultiDataSetIterator, got "
                     + (trainData == null ? "null" : trainData.getClass().getName()));
+        }
+    }
+
+    private static void rewind(Object data) {
+        if (data instanceof DataSetIterator && ((DataSetIterator) data).resetSupported()) {
+            ((DataSetIterator) data).reset();
+        } else if (data instanceof MultiDataSetIterator && ((MultiDataSetIterator) data).resetSupported()) {
+            ((MultiDataSetIterator) data).reset();
         }
     }
 

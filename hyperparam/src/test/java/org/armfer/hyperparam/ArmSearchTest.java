@@ -12,6 +12,7 @@ import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.deeplearning4j.arbiter.optimize.parameter.integer.IntegerParameterSpace;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.deeplearning4j.arbiter.scoring.impl.EvaluationScoreFunction;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -213,6 +214,37 @@ class ArmSearchTest {
         try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(Files.newInputStream(file))) {
             return in.readObject();
         }
+    }
+
+    /** Counts the examples it serves. */
+    static final class CountingIterator extends ListDataSetIterator<DataSet> {
+        int served;
+
+        CountingIterator(DataSet data, int batch) {
+            super(data.asList(), batch);
+        }
+
+        @Override
+        public DataSet next(int num) {
+            DataSet d = super.next(num);
+            served += d.numExamples();
+            return d;
+        }
+    }
+
+    @Test
+    void aSupplierMayHandOutOneSharedIterator(@TempDir Path out) throws IOException {
+        CountingIterator train = new CountingIterator(TRAIN, 4);
+        CountingIterator validation = new CountingIterator(VALIDATION, 4);
+        train.next();      // both left part-read on purpose
+        validation.next();
+        train.served = 0;
+        validation.served = 0;
+        SearchResult r = tiny(out).kind(ArmSearch.Kind.SWEEP).kernelRange(5, 6).epochs(2)
+                .train(() -> train).validation(() -> validation).build().run();
+        assertEquals(2, r.count(SearchStatus.OK), r.toString());
+        assertEquals(2 * 2 * TRAIN.numExamples(), train.served, "2 candidates x 2 epochs x every training example");
+        assertEquals(2 * VALIDATION.numExamples(), validation.served, "2 candidates x every validation example");
     }
 
     @Test
