@@ -5,6 +5,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -182,7 +183,8 @@ public final class SearchReport {
         XYSeries.XYSeriesRenderStyle style = kind == ArmSearch.Kind.SWEEP
                 ? XYSeries.XYSeriesRenderStyle.Line : XYSeries.XYSeriesRenderStyle.Scatter;
         chart.getStyler().setDefaultSeriesRenderStyle(style);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setXAxisDecimalPattern("#");
         chart.addSeries("weighted (correct / total)", k, weighted).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("unweighted (mean class recall)", k, unweighted).setMarker(SeriesMarkers.DIAMOND);
