@@ -248,6 +248,19 @@ class ArmSearchTest {
     }
 
     @Test
+    void theSeedFixesTheCandidates(@TempDir Path out) throws IOException {
+        ArmLayerSpace space = ArmLayerSpace.builder().kernelSize(2, 12).strideRatio(0.25, 0.5).lambda(0.0, 2.0).build();
+        List<ArmHyperparameters> a = tiny(out.resolve("a")).space(space).candidates(3).seed(77).build().run()
+                .rows().stream().map(SearchRow::hyperparameters).toList();
+        List<ArmHyperparameters> b = tiny(out.resolve("b")).space(space).candidates(3).seed(77).build().run()
+                .rows().stream().map(SearchRow::hyperparameters).toList();
+        List<ArmHyperparameters> c = tiny(out.resolve("c")).space(space).candidates(3).seed(78).build().run()
+                .rows().stream().map(SearchRow::hyperparameters).toList();
+        assertEquals(a, b, "seed 77 twice");
+        assertFalse(a.equals(c), "seed 77 vs 78: " + a + " / " + c);
+    }
+
+    @Test
     void anyArbiterScoreFunctionCanScore(@TempDir Path out) throws IOException {
         SearchResult r = tiny(out).kind(ArmSearch.Kind.SWEEP).kernelRange(2, 3)
                 .scoreFunction(new EvaluationScoreFunction(Evaluation.Metric.ACCURACY)).build().run();
