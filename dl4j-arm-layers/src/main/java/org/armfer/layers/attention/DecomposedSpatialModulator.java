@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -210,7 +211,7 @@ public final class DecomposedSpatialModulator {
         ComputationGraph out = tl.build();
         // DL4J's TransferLearning builds with its own global configuration, whose data type is FLOAT: restore the
         // network's data type and copy every kept parameter again, exactly
-        org.nd4j.linalg.api.buffer.DataType dt = conf.getDataType();
+        DataType dt = conf.getDataType();
         if (out.getConfiguration().getDataType() != dt) {
             out = out.convertDataType(dt);
         }
@@ -233,8 +234,8 @@ public final class DecomposedSpatialModulator {
     private static INDArray[] fuse(ComputationGraph graph, String p, int k, double epsK, double eps1) {
         INDArray[] scaleShiftK = scaleShift(graph.getLayer(p + BN_KXK), epsK);
         INDArray[] scaleShift1 = scaleShift(graph.getLayer(p + BN_1X1), eps1);
-        INDArray wK = graph.getLayer(p + CONV_KXK).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-        INDArray w1 = graph.getLayer(p + CONV_1X1).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray wK = graph.getLayer(p + CONV_KXK).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
+        INDArray w1 = graph.getLayer(p + CONV_1X1).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
         long nOut = wK.size(0);
         INDArray w = wK.mul(scaleShiftK[0].reshape(nOut, 1, 1, 1));
         // the 1x1 kernel sits at the centre of the k x k one (PyTorch's F.pad(kernel_1x1, [k//2] * 4))
@@ -247,7 +248,7 @@ public final class DecomposedSpatialModulator {
 
     /** {γ/σ, β - μ·γ/σ} of a BatchNormalization layer's running statistics, as double. */
     private static INDArray[] scaleShift(org.deeplearning4j.nn.api.Layer bn, double eps) {
-        org.nd4j.linalg.api.buffer.DataType d = org.nd4j.linalg.api.buffer.DataType.DOUBLE;
+        DataType d = DataType.DOUBLE;
         INDArray gamma = bn.getParam(BatchNormalizationParamInitializer.GAMMA).castTo(d).reshape(-1);
         INDArray beta = bn.getParam(BatchNormalizationParamInitializer.BETA).castTo(d).reshape(-1);
         INDArray mean = bn.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).castTo(d).reshape(-1);
