@@ -64,6 +64,8 @@ import java.util.function.Supplier;
  *         .run();
  * r.best().ifPresent(b -> System.out.println(b.arm().toJson()));
  * }</pre>
+ * Instead of ready iterators, {@link Builder#data(SearchData)} takes a factory that is asked for each split with the
+ * search's {@link Builder#batchSize batch size}, {@link Builder#inputSize image size} and seed.
  * Each candidate is trained for the given epochs and evaluated once on the validation data in inference mode (batch
  * independent: SA's running GAR in {@link org.armfer.layers.GarMode#RUNNING}, BatchNorm's running statistics).
  * Weighted accuracy (correct / total) and unweighted accuracy (mean per-class recall) are both recorded; the score is
@@ -98,6 +100,10 @@ public final class ArmSearch {
 
     /** Candidates of a random search when {@link Builder#candidates} is not given. */
     public static final int DEFAULT_RANDOM_CANDIDATES = 10;
+    /** Mini-batch size of {@link Builder#data} iterators when {@link Builder#batchSize} is not given. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+    /** Image side for {@link Builder#data} iterators when {@link Builder#inputSize} is not given (FER2013's). */
+    public static final int DEFAULT_INPUT_SIZE = 48;
 
     private final Builder b;
 
@@ -365,6 +371,8 @@ public final class ArmSearch {
         private Path outDir;
         private Supplier<? extends DataSetIterator> train;
         private Supplier<? extends DataSetIterator> validation;
+        private SearchData data;
+        private int batchSize = DEFAULT_BATCH_SIZE;
         private ArmLayerSpace space;
         private ModelFactory model;
         private int kernelMin;
@@ -479,6 +487,28 @@ public final class ArmSearch {
             return this;
         }
 
+        /**
+         * Data from a factory instead: iterators made with this search's {@link #batchSize}, {@link #inputSize}
+         * (default {@value ArmSearch#DEFAULT_INPUT_SIZE}) and {@link #seed}. Used for the splits not given by
+         * {@link #train} / {@link #validation}.
+         */
+        public Builder data(SearchData data) {
+            this.data = data;
+            return this;
+        }
+
+        /**
+         * Mini-batch size of {@link #data}'s iterators (default {@value ArmSearch#DEFAULT_BATCH_SIZE}); iterators
+         * given by {@link #train} / {@link #validation} keep their own.
+         */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
         /** A custom ARM space instead of the kind's ready-made one (the kind still picks grid or random). */
         public Builder space(ArmLayerSpace space) {
             this.space = space;
@@ -565,10 +595,24 @@ public final class ArmSearch {
                 throw new IllegalStateException("outDir is required: where the results table, best configuration, model and"
                         + " plot go");
             }
-            if (train == null || validation == null) {
+            Builder c = copy(); // later changes to this builder do not reach the search
+            if (c.data != null) {
+                SearchData d = c.data;
+                int size = c.inputSize > 0 ? c.inputSize : DEFAULT_INPUT_SIZE;
+                int batch = c.batchSize;
+                long s = c.seed;
+                if (c.train == null) {
+                    c.train = () -> d.iterator(SearchData.Split.TRAIN, batch, size, s);
+                }
+                if (c.validation == null) {
+                    c.validation = () -> d.iterator(SearchData.Split.VALIDATION, batch, size, s);
+                }
+            }
+            if (c.train == null || c.validation == null) {
                 throw new IllegalStateException("train and validation data are required: suppliers of DataSetIterators"
-                        + " (missing: " + (train == null ? "train" : "") + (train == null && validation == null ? ", " : "")
-                        + (validation == null ? "validation" : "") + ")");
+                        + " or a SearchData (missing: " + (c.train == null ? "train" : "")
+                        + (c.train == null && c.validation == null ? ", " : "") + (c.validation == null ? "validation" : "")
+                        + ")");
             }
             if (space != null && kernelMin > 0) {
                 throw new IllegalStateException("kernelRange applies to the ready-made spaces; with a custom space set the"
@@ -577,7 +621,36 @@ public final class ArmSearch {
             if (space != null && kind == Kind.SWEEP && !space.base().has(ArmBlock.DA)) {
                 log.warn("A SWEEP over a space without DA ({}) varies nothing that matters", space);
             }
-            return new ArmSearch(this);
+            return new ArmSearch(c);
+        }
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.kind = kind;
+            c.candidates = candidates;
+            c.epochs = epochs;
+            c.inputSize = inputSize;
+            c.numClasses = numClasses;
+            c.depth = depth;
+            c.seed = seed;
+            c.updater = updater.clone();
+            c.outDir = outDir;
+            c.train = train;
+            c.validation = validation;
+            c.data = data;
+            c.batchSize = batchSize;
+            c.space = space;
+            c.model = model;
+            c.kernelMin = kernelMin;
+            c.kernelMax = kernelMax;
+            c.gridPoints = gridPoints;
+            c.scoreMetric = scoreMetric;
+            c.scoreFunction = scoreFunction;
+            c.maxTime = maxTime;
+            c.saveAllModels = saveAllModels;
+            c.saveUpdater = saveUpdater;
+            c.progress = progress;
+            return c;
         }
     }
 }

@@ -261,6 +261,20 @@ class ArmSearchTest {
     }
 
     @Test
+    void aDataFactoryIsAskedWithTheSearchsBatchSizeImageSizeAndSeed(@TempDir Path out) throws IOException {
+        List<String> calls = new java.util.ArrayList<>();
+        SearchData data = (split, batch, size, seed) -> {
+            calls.add(split + " batch=" + batch + " size=" + size + " seed=" + seed);
+            return TestData.supplier(split == SearchData.Split.TRAIN ? TRAIN : VALIDATION, batch).get();
+        };
+        SearchResult r = ArmSearch.builder().model(new TinyModel(SIDE, CLASSES)).data(data).batchSize(5).inputSize(SIDE)
+                .seed(9).kind(ArmSearch.Kind.SWEEP).kernelRange(2, 3).outDir(out).build().run();
+        assertEquals(2, r.count(SearchStatus.OK), r.toString());
+        assertEquals(List.of("TRAIN batch=5 size=8 seed=9", "VALIDATION batch=5 size=8 seed=9",
+                "TRAIN batch=5 size=8 seed=9", "VALIDATION batch=5 size=8 seed=9"), calls, "one pair per candidate");
+    }
+
+    @Test
     void anyArbiterScoreFunctionCanScore(@TempDir Path out) throws IOException {
         SearchResult r = tiny(out).kind(ArmSearch.Kind.SWEEP).kernelRange(2, 3)
                 .scoreFunction(new EvaluationScoreFunction(Evaluation.Metric.ACCURACY)).build().run();
