@@ -43,6 +43,12 @@ public class DeAlbino extends AbstractCnnSameDiffLayer {
     }
 
     @Override
+    protected org.armfer.layers.impl.QuietSameDiffLayer createRuntimeLayer(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
+                                                                          org.nd4j.linalg.api.buffer.DataType networkDataType) {
+        return new org.armfer.layers.impl.DeAlbinoRuntime(conf, networkDataType);
+    }
+
+    @Override
     public long[] outputShape(long channels, long height, long width) {
         if (kernelSize > height || kernelSize > width) {
             throw new IllegalArgumentException("DeAlbino: kernelSize " + kernelSize + " is larger than the input map "

@@ -66,6 +66,12 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
     }
 
     @Override
+    protected org.armfer.layers.impl.QuietSameDiffLayer createRuntimeLayer(org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
+                                                                          org.nd4j.linalg.api.buffer.DataType networkDataType) {
+        return new org.armfer.layers.impl.FeatureArrangementRuntime(conf, networkDataType);
+    }
+
+    @Override
     public long[] outputShape(long channels, long height, long width) {
         int r = blockSizeFor(channels);
         return new long[]{channels / ((long) r * r), height * r, width * r};
