@@ -1,0 +1,65 @@
+package org.armfer.datavec;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a dataset root holds, indexed once: the examples of each split (in file order), every problem found, and the
+ * rows a documented rule leaves out (FER+ rows without a majority, AffectNet codes 8-10, contempt in 7-class
+ * tasks), counted per rule so nothing disappears unaccounted.
+ */
+public final class DatasetIndex {
+
+    private final FerDataset dataset;
+    private final Path root;
+    private final String layout;
+    private final Map<Split, List<Sample>> samples;
+    private final List<Problem> problems;
+    private final Map<String, Integer> excludedByRule;
+
+    DatasetIndex(FerDataset dataset, Path root, String layout, Map<Split, List<Sample>> samples, List<Problem> problems,
+                 Map<String, Integer> excludedByRule) {
+        this.dataset = dataset;
+        this.root = root;
+        this.layout = layout;
+        this.samples = new EnumMap<>(samples);
+        this.problems = List.copyOf(problems);
+        this.excludedByRule = Collections.unmodifiableMap(new LinkedHashMap<>(excludedByRule));
+    }
+
+    public FerDataset dataset() {
+        return dataset;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Which on-disk layout was found, e.g. {@code "fer2013.csv"}. */
+    public String layout() {
+        return layout;
+    }
+
+    /** The examples of {@code split}; empty when the layout has none. */
+    public List<Sample> samples(Split split) {
+        return samples.getOrDefault(split, List.of());
+    }
+
+    public Map<Split, List<Sample>> allSamples() {
+        return Collections.unmodifiableMap(samples);
+    }
+
+    /** Bad rows and missing files found while indexing (under SKIP; STRICT throws on the first). */
+    public List<Problem> problems() {
+        return problems;
+    }
+
+    /** Rows left out by a documented rule, per rule. */
+    public Map<String, Integer> excludedByRule() {
+        return excludedByRule;
+    }
+}

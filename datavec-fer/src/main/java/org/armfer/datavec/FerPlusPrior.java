@@ -1,0 +1,51 @@
+package org.armfer.datavec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The prior matrix D of the PDLS / F-PDLS losses from FER+'s vote counts: row c is the mean normalised vote vector
+ * (over the 8 emotions, canonical order) of the training images whose majority label is c. Rows sum to 1.
+ */
+public final class FerPlusPrior {
+
+    private FerPlusPrior() {
+    }
+
+    /** D from {@code fer2013new.csv} (training rows: Usage = Training). */
+    public static double[][] fromVotes(Path fer2013newCsv) {
+        if (!Files.isRegularFile(fer2013newCsv)) {
+            throw new FerDataException("FER+ votes file missing: " + fer2013newCsv);
+        }
+        Layouts.Problems problems = new Layouts.Problems(SkipPolicy.SKIP);
+        List<double[]> votes = Layouts.readVotes(fer2013newCsv, problems);
+        List<String> usages;
+        try {
+            usages = Files.readAllLines(fer2013newCsv).stream().skip(1).map(l -> l.split(",", -1)[0].strip()).toList();
+        } catch (java.io.IOException e) {
+            throw new FerDataException("Cannot read " + fer2013newCsv + ": " + e.getMessage(), e);
+        }
+        double[][] sum = new double[8][8];
+        int[] n = new int[8];
+        for (int i = 0; i < votes.size(); i++) {
+            double[] v = votes.get(i);
+            if (v == null || i >= usages.size() || !usages.get(i).equals("Training")) continue;
+            int label = Layouts.majority(v);
+            if (label < 0) continue;
+            double total = 0;
+            for (int k = 0; k < 8; k++) total += v[k];
+            if (total <= 0) continue;
+            for (int k = 0; k < 8; k++) sum[label][DatasetLabels.FERPLUS_COLUMNS_TO_CANONICAL[k]] += v[k] / total;
+            n[label]++;
+        }
+        for (int c = 0; c < 8; c++) {
+            if (n[c] == 0) {
+                throw new FerDataException(fer2013newCsv + ": no training image has majority label " + FerLabel.values()[c].label()
+                        + "; D's row for it is undefined");
+            }
+            for (int k = 0; k < 8; k++) sum[c][k] /= n[c];
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,74 @@
+package org.armfer.datavec;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * The image transform of armfer's readers: bilinear resize to {@code size x size}, gray replicated to 3 channels (or
+ * RGB reduced to gray) as asked, scale to [0, 1], ImageNet mean/std normalisation; for training, optionally the
+ * {@link Augmentation}s. {@link #evaluation(int, int)} is what {@code evaluate} and {@code predict} use.
+ */
+public final class ImagePreprocessor {
+
+    private final int channels;
+    private final int size;
+    private final boolean augment;
+
+    private ImagePreprocessor(int channels, int size, boolean augment) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3; got " + channels);
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException("image size must be >= 1; got " + size);
+        }
+        this.channels = channels;
+        this.size = size;
+        this.augment = augment;
+    }
+
+    /** Evaluation: never augments. */
+    public static ImagePreprocessor evaluation(int channels, int imageSize) {
+        return new ImagePreprocessor(channels, imageSize, false);
+    }
+
+    /** Training: flip, noise and random erasing, drawn from the Random passed to {@link #apply}. */
+    public static ImagePreprocessor training(int channels, int imageSize) {
+        return new ImagePreprocessor(channels, imageSize, true);
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** {@code raw} as a normalised {@code C x S x S} float image. */
+    public float[] apply(Sample.RawImage raw, Random random) {
+        float[] img = Images.resize01(raw, channels, size);
+        if (augment) {
+            Augmentation.flipAndNoise(img, channels, size, random);
+        }
+        Images.normalise(img, channels, size);
+        if (augment) {
+            Augmentation.erase(img, channels, size, random);
+        }
+        return img;
+    }
+
+    /** One image as network input {@code [1, C, S, S]}. */
+    public INDArray toInput(BufferedImage image) {
+        return Nd4j.create(apply(Images.raw(image, null), null), new long[]{1, channels, size, size}, 'c').castTo(DataType.FLOAT);
+    }
+
+    /** One image file as network input {@code [1, C, S, S]}; the error names the file when it cannot be decoded. */
+    public INDArray toInput(Path imageFile) {
+        return toInput(Images.read(imageFile));
+    }
+}

@@ -1,0 +1,56 @@
+package org.armfer.zoo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The zoo's models by name, as the command line selects them ({@code armfer train --model NAME}): a builder preset
+ * that the caller completes ({@code numClasses}, input shape, updater, ...).
+ */
+public final class FerModels {
+
+    private record Entry(String description, Supplier<FerResNet.Builder<ResNet>> builder) {
+    }
+
+    private static final Map<String, Entry> MODELS = new LinkedHashMap<>();
+
+    static {
+        MODELS.put("resnet18", new Entry("ResNet-18, global average pooling head (torchvision's architecture)",
+                () -> ResNet.builder().depth(18).armBlocks("none")));
+        MODELS.put("resnet18-arm", new Entry("ResNet-18 with ARM (FA+DA+SA) in place of global average pooling (the paper)",
+                () -> ResNet.builder().depth(18).armBlocks("FA+DA+SA")));
+        MODELS.put("resnet34", new Entry("ResNet-34, global average pooling head",
+                () -> ResNet.builder().depth(34).armBlocks("none")));
+        MODELS.put("resnet34-arm", new Entry("ResNet-34 with ARM (FA+DA+SA)",
+                () -> ResNet.builder().depth(34).armBlocks("FA+DA+SA")));
+    }
+
+    private FerModels() {
+    }
+
+    /** The model names, in a stable order. */
+    public static List<String> names() {
+        return List.copyOf(MODELS.keySet());
+    }
+
+    /** One line describing the model; IllegalArgumentException listing the names for an unknown one. */
+    public static String describe(String name) {
+        return entry(name).description();
+    }
+
+    /** A fresh builder preset for the model. */
+    public static FerResNet.Builder<ResNet> builder(String name) {
+        return entry(name).builder().get();
+    }
+
+    private static Entry entry(String name) {
+        Entry e = name == null ? null : MODELS.get(name.strip().toLowerCase(Locale.ROOT));
+        if (e == null) {
+            throw new IllegalArgumentException("Unknown model '" + name + "'; allowed: " + String.join(", ", MODELS.keySet()));
+        }
+        return e;
+    }
+}
