@@ -1,0 +1,245 @@
+package org.armfer.examples.bench;
+
+import org.armfer.layers.ArmModule;
+import org.armfer.zoo.FerResNet;
+import org.armfer.zoo.ResNet18;
+import org.armfer.zoo.ResNet18Arm;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The benchmark harness of {@code armfer bench}: images per second for training and inference of ResNet18 (GAP) and
+ * ResNet18Arm, warm-up then the median of timed iterations, and a micro-benchmark of the ARM block against DL4J's
+ * global pooling on a 512x7x7 input, forward and backward.
+ */
+public final class Bench {
+
+    /** One measurement. */
+    public static final class Row {
+        public String engine;   // "dl4j", "pytorch", "onnxruntime"
+        public String model;    // "resnet18", "resnet18-arm", "arm-block", "gap-block"
+        public String phase;    // "train", "inference", "forward", "backward"
+        public int batch;
+        public int inputSize;
+        public double medianMillis;
+        public double imagesPerSecond;
+        public List<Double> millis;
+
+        public Row() {
+        }
+
+        Row(String engine, String model, String phase, int batch, int inputSize, List<Double> millis) {
+            this.engine = engine;
+            this.model = model;
+            this.phase = phase;
+            this.batch = batch;
+            this.inputSize = inputSize;
+            this.millis = millis;
+            this.medianMillis = median(millis);
+            this.imagesPerSecond = batch * 1000.0 / medianMillis;
+        }
+    }
+
+    private final int batch;
+    private final int inputSize;
+    private final int warmup;
+    private final int iterations;
+    private final Consumer<String> progress;
+
+    public Bench(int batch, int inputSize, int warmup, int iterations, Consumer<String> progress) {
+        if (batch < 1 || inputSize < 32 || warmup < 0 || iterations < 1) {
+            throw new IllegalArgumentException("bench: batch >= 1, inputSize >= 32, warmup >= 0, iterations >= 1; got batch="
+                    + batch + " inputSize=" + inputSize + " warmup=" + warmup + " iterations=" + iterations);
+        }
+        this.batch = batch;
+        this.inputSize = inputSize;
+        this.warmup = warmup;
+        this.iterations = iterations;
+        this.progress = progress;
+    }
+
+    static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    /** Times {@code body} warm-up + timed times; milliseconds of the timed runs. */
+    List<Double> time(Runnable body) {
+        for (int i = 0; i < warmup; i++) {
+            body.run();
+        }
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < iterations; i++) {
+            long t = System.nanoTime();
+            body.run();
+            ms.add((System.nanoTime() - t) / 1e6);
+        }
+        return ms;
+    }
+
+    private static DataSet randomBatch(int n, int c, int h, int w, int classes, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, c, h, w);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, classes);
+        for (int i = 0; i < n; i++) y.putScalar(i, i % classes, 1.0);
+        return new DataSet(x, y);
+    }
+
+    /** Training and inference throughput of ResNet18 and ResNet18Arm (7 classes). */
+    public List<Row> models() {
+        List<Row> rows = new ArrayList<>();
+        Map<String, FerResNet> models = new LinkedHashMap<>();
+        models.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build());
+        models.put("resnet18-arm", ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build());
+        DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 1);
+        for (Map.Entry<String, FerResNet> e : models.entrySet()) {
+            ComputationGraph g = e.getValue().init();
+            progress.accept("dl4j " + e.getKey() + " train, batch " + batch);
+            rows.add(new Row("dl4j", e.getKey(), "train", batch, inputSize, time(() -> g.fit(ds))));
+            progress.accept("dl4j " + e.getKey() + " inference, batch " + batch);
+            rows.add(new Row("dl4j", e.getKey(), "inference", batch, inputSize, time(() -> g.outputSingle(false, ds.getFeatures()))));
+        }
+        return rows;
+    }
+
+    /** The ARM block (FA+DA+BN+SA, paper geometry) against global average pooling on [batch, 512, 7, 7]. */
+    public List<Row> blocks() {
+        List<Row> rows = new ArrayList<>();
+        DataSet ds = randomBatch(batch, 512, 7, 7, 7, 2);
+        for (String kind : new String[]{"gap-block", "arm-block"}) {
+            ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3))
+                    .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(7, 7, 512));
+            String last;
+            if (kind.equals("arm-block")) {
+                last = ArmModule.builder().build().addTo(b, "in", "arm");
+            } else {
+                b.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "in");
+                last = "gap";
+            }
+            b.addLayer("fc", new OutputLayer.Builder().nOut(7).activation(Activation.SOFTMAX).build(), last).setOutputs("fc");
+            ComputationGraph g = new ComputationGraph(b.build());
+            g.init();
+            progress.accept("dl4j " + kind + " forward/backward, batch " + batch);
+            rows.add(new Row("dl4j", kind, "forward", batch, 7, time(() -> g.outputSingle(false, ds.getFeatures()))));
+            rows.add(new Row("dl4j", kind, "backward", batch, 7, time(() -> g.fit(ds))));
+        }
+        return rows;
+    }
+
+    /** Peak resident memory of this process (VmHWM), bytes; -1 where /proc is not available. */
+    public static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] p = line.trim().split("\\s+");
+                    return Long.parseLong(p[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Trains {@code model} at this batch for warm-up + iterations and returns the process's peak RSS. */
+    public long trainingPeakMemory(String model) {
+        FerResNet m = model.equals("resnet18") ? ResNet18.builder().numClasses(7).inputSize(inputSize).build()
+                : ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build();
+        ComputationGraph g = m.init();
+        DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 3);
+        time(() -> g.fit(ds));
+        return peakRss();
+    }
+
+    public static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(String.format("%-12s %-13s %-10s %6s %6s %12s %10s%n", "engine", "model", "phase", "batch",
+                "input", "median ms", "img/s"));
+        for (Row r : rows) {
+            sb.append(String.format(java.util.Locale.ROOT, "%-12s %-13s %-10s %6d %6d %12.1f %10.1f%n", r.engine, r.model, r.phase,
+                    r.batch, r.inputSize, r.medianMillis, r.imagesPerSecond));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The ratios the performance targets are stated in, each from rows of this one run: DL4J over PyTorch and ONNX
+     * Runtime per model and phase, and ResNet18Arm over ResNet18 per engine and phase.
+     */
+    public static List<String> ratios(List<Row> rows) {
+        List<String> out = new ArrayList<>();
+        for (Row d : rows) {
+            if (!d.engine.equals("dl4j")) continue;
+            for (Row o : rows) {
+                if (!o.engine.equals("dl4j") && o.model.equals(d.model) && o.phase.equals(d.phase)) {
+                    out.add(String.format(java.util.Locale.ROOT, "%-13s %-9s dl4j / %-11s = %.2fx throughput",
+                            d.model, d.phase, o.engine, d.imagesPerSecond / o.imagesPerSecond));
+                }
+            }
+        }
+        for (Row a : rows) {
+            if (!a.model.equals("resnet18-arm")) continue;
+            for (Row b : rows) {
+                if (b.model.equals("resnet18") && b.engine.equals(a.engine) && b.phase.equals(a.phase)) {
+                    out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP",
+                            a.engine, a.phase, 100.0 * (a.medianMillis / b.medianMillis - 1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Peak RSS of training {@code model} at {@code batch} in a fresh JVM running this same command line (so that
+     * nothing else this process did counts).
+     */
+    public static long peakMemoryInFreshJvm(String model, int batch, int inputSize) throws IOException, InterruptedException {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.armfer.examples.Main", "bench",
+                "--memory-probe", model, "--batch", Integer.toString(batch), "--input-size", Integer.toString(inputSize),
+                "--warmup", "1", "--iterations", "2"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("PEAK_RSS ")) {
+                return Long.parseLong(line.substring(9).trim());
+            }
+        }
+        throw new IOException("memory probe failed (exit " + p.exitValue() + "): " + out);
+    }
+
+    @Override
+    public String toString() {
+        return "Bench{batch=" + batch + ", input=" + inputSize + ", warmup=" + warmup + ", iterations=" + iterations + "}";
+    }
+
+    static List<Double> list(double... v) {
+        List<Double> l = new ArrayList<>();
+        Arrays.stream(v).forEach(l::add);
+        return l;
+    }
+}

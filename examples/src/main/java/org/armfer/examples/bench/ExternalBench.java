@@ -1,0 +1,141 @@
+package org.armfer.examples.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The other engines of {@code armfer bench}: PyTorch (Debian's python3-torch, through the bundled script
+ * bench/torch_bench.py) and ONNX Runtime Java on the same two models exported from PyTorch.
+ */
+public final class ExternalBench {
+
+    static final String PYTHON = System.getProperty("armfer.python", "/usr/bin/python3");
+
+    private final int batch;
+    private final int inputSize;
+    private final int warmup;
+    private final int iterations;
+    private final int threads;
+    private final Consumer<String> progress;
+    private Path onnxDir;
+
+    public ExternalBench(int batch, int inputSize, int warmup, int iterations, int threads, Consumer<String> progress) {
+        this.batch = batch;
+        this.inputSize = inputSize;
+        this.warmup = warmup;
+        this.iterations = iterations;
+        this.threads = threads;
+        this.progress = progress;
+    }
+
+    private Path script() throws IOException {
+        Path dir = Files.createTempDirectory("armfer-bench");
+        Path script = dir.resolve("torch_bench.py");
+        try (InputStream in = ExternalBench.class.getResourceAsStream("/bench/torch_bench.py")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return script;
+    }
+
+    private List<String> runPython(List<String> extra) throws IOException, InterruptedException {
+        if (!Files.isExecutable(Path.of(PYTHON))) {
+            throw new IOException("--pytorch needs " + PYTHON + " with torch and torchvision: apt-get install -y python3-torch python3-torchvision");
+        }
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script().toString(), Integer.toString(batch), Integer.toString(inputSize),
+                Integer.toString(warmup), Integer.toString(iterations), Integer.toString(threads)));
+        cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IOException("PyTorch benchmark failed (exit " + p.exitValue() + "): " + String.join(" ", cmd));
+        }
+        List<String> lines = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (l.startsWith("{")) lines.add(l);
+        }
+        return lines;
+    }
+
+    /** PyTorch rows; with {@code exportOnnx} also exports both models to ONNX for {@link #onnxRuntime()}. */
+    public List<Bench.Row> pytorch(boolean models, boolean block, boolean exportOnnx) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>();
+        if (models) args.add("--models");
+        if (block) args.add("--block");
+        if (exportOnnx) {
+            onnxDir = Files.createTempDirectory("armfer-onnx");
+            args.add("--onnx");
+            args.add(onnxDir.toString());
+        }
+        progress.accept("pytorch (" + threads + " threads)" + (exportOnnx ? ", exporting ONNX" : ""));
+        ObjectMapper m = new ObjectMapper();
+        List<Bench.Row> rows = new ArrayList<>();
+        for (String line : runPython(args)) {
+            JsonNode n = m.readTree(line);
+            List<Double> ms = new ArrayList<>();
+            n.get("millis").forEach(v -> ms.add(v.asDouble()));
+            rows.add(new Bench.Row("pytorch", n.get("model").asText(), n.get("phase").asText(), n.get("batch").asInt(),
+                    n.get("inputSize").asInt(), ms));
+        }
+        return rows;
+    }
+
+    /** Peak RSS of PyTorch training {@code model} at {@code memoryBatch}, in a fresh Python process. */
+    public long pytorchPeakMemory(String model, int memoryBatch) throws IOException, InterruptedException {
+        ExternalBench b = new ExternalBench(memoryBatch, inputSize, warmup, iterations, threads, progress);
+        for (String line : b.runPython(List.of("--memory", model))) {
+            return new ObjectMapper().readTree(line).get("peakRss").asLong();
+        }
+        throw new IOException("PyTorch memory probe printed nothing");
+    }
+
+    /** ONNX Runtime Java inference on the models {@link #pytorch} exported. */
+    public List<Bench.Row> onnxRuntime() throws OrtException {
+        if (onnxDir == null) {
+            throw new IllegalStateException("run pytorch(..., exportOnnx=true) first");
+        }
+        List<Bench.Row> rows = new ArrayList<>();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        float[] data = new float[batch * 3 * inputSize * inputSize];
+        Random r = new Random(1);
+        for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();
+        for (String name : new String[]{"resnet18", "resnet18-arm"}) {
+            progress.accept("onnxruntime " + name + " inference (" + threads + " threads)");
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                o.setIntraOpNumThreads(threads);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession s = env.createSession(onnxDir.resolve(name + ".onnx").toString(), o);
+                     OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[]{batch, 3, inputSize, inputSize})) {
+                    Map<String, OnnxTensor> in = Collections.singletonMap("input", x);
+                    Bench timer = new Bench(batch, inputSize, warmup, iterations, s2 -> { });
+                    rows.add(new Bench.Row("onnxruntime", name, "inference", batch, inputSize, timer.time(() -> {
+                        try (OrtSession.Result res = s.run(in)) {
+                            res.get(0);
+                        } catch (OrtException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    })));
+                }
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,122 @@
+package org.armfer.examples.cli;
+
+import org.armfer.examples.bench.Bench;
+import org.armfer.examples.bench.ExternalBench;
+import org.armfer.examples.train.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code armfer bench}: throughput of ResNet18 / ResNet18Arm and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure training and inference throughput (images/s; warm-up, then the median of timed iterations)",
+                "of ResNet18 (GAP) and ResNet18Arm, and the ARM block against global pooling on a 512x7x7 input.",
+                "With --pytorch / --onnx the same models run in PyTorch (Debian python3-torch) and ONNX Runtime in the",
+                "same run, so that ratios are measured side by side."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--input-size", defaultValue = "224", description = "Input height and width (default: ${DEFAULT-VALUE}).")
+    int inputSize;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--skip-models", description = "Do not time the whole models.")
+    boolean skipModels;
+
+    @Option(names = "--skip-block", description = "Do not time the ARM block micro-benchmark.")
+    boolean skipBlock;
+
+    @Option(names = "--memory-batch", defaultValue = "0",
+            description = "Also measure peak memory (RSS) of training at this batch size, each model in a fresh process (0: off; the issue's figure uses 32).")
+    int memoryBatch;
+
+    @Option(names = "--pytorch", description = "Also run the same models in PyTorch (needs /usr/bin/python3 with torch, torchvision).")
+    boolean pytorch;
+
+    @Option(names = "--onnx", description = "Also run inference in ONNX Runtime (Java), on models exported from PyTorch (implies the PyTorch export).")
+    boolean onnx;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Threads for PyTorch and ONNX Runtime (0: the number of cores, as ND4J uses).")
+    int threads;
+
+    @Option(names = "--json", description = "Write all measurements to this JSON file.")
+    Path json;
+
+    /** Internal: measure the peak memory of one model's training in this process and print it. */
+    @Option(names = "--memory-probe", hidden = true)
+    String memoryProbe;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
+        Cli.require(spec, inputSize >= 32, "--input-size must be >= 32 (ResNet-18 reduces it 32-fold); got " + inputSize);
+        Cli.require(spec, warmup >= 0 && iterations >= 1, "--warmup must be >= 0 and --iterations >= 1");
+        Cli.require(spec, memoryBatch >= 0 && threads >= 0, "--memory-batch and --threads must be >= 0");
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        if (memoryProbe != null) {
+            long peak = new Bench(batch, inputSize, warmup, iterations, s -> { }).trainingPeakMemory(memoryProbe);
+            stdout.println("PEAK_RSS " + peak);
+            stdout.flush();
+            return 0;
+        }
+        Bench bench = new Bench(batch, inputSize, warmup, iterations, s -> System.err.println("bench: " + s));
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        List<Bench.Row> rows = new ArrayList<>();
+        if (!skipModels) {
+            rows.addAll(bench.models());
+        }
+        if (!skipBlock) {
+            rows.addAll(bench.blocks());
+        }
+        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
+        if (pytorch || onnx) {
+            rows.addAll(external.pytorch(!skipModels, !skipBlock, onnx));
+        }
+        if (onnx && !skipModels) {
+            rows.addAll(external.onnxRuntime());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("batch", batch);
+        out.put("inputSize", inputSize);
+        out.put("warmup", warmup);
+        out.put("iterations", iterations);
+        out.put("threads", nThreads);
+        out.put("rows", rows);
+        stdout.print(Bench.table(rows));
+        List<String> ratios = Bench.ratios(rows);
+        ratios.forEach(stdout::println);
+        out.put("ratios", ratios);
+        if (memoryBatch > 0) {
+            Map<String, Long> mem = new LinkedHashMap<>();
+            for (String model : new String[]{"resnet18", "resnet18-arm"}) {
+                mem.put("dl4j " + model, Bench.peakMemoryInFreshJvm(model, memoryBatch, inputSize));
+                if (pytorch) {
+                    mem.put("pytorch " + model, external.pytorchPeakMemory(model, memoryBatch));
+                }
+            }
+            mem.forEach((k, v) -> stdout.printf("peak RSS, training at batch %d: %-22s %8.0f MiB%n", memoryBatch, k, v / 1048576.0));
+            out.put("peakRssBytesAtBatch" + memoryBatch, mem);
+        }
+        if (json != null) {
+            Json.writeAtomically(json, Json.write(out));
+            stdout.println("wrote " + json);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,110 @@
+package org.armfer.examples.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Classification results as FER papers report them: weighted accuracy (correct / total), unweighted accuracy (mean of
+ * the per-class recalls over the classes present), per-class recall and the confusion matrix (row = true class).
+ */
+public final class Metrics {
+    private final List<String> labels;
+    private final long[][] confusion;
+
+    public Metrics(List<String> labels, long[][] confusion) {
+        this.labels = List.copyOf(labels);
+        this.confusion = confusion;
+    }
+
+    /** An empty result over {@code labels}, to {@link #add} batches to. */
+    public static Metrics empty(List<String> labels) {
+        return new Metrics(labels, new long[labels.size()][labels.size()]);
+    }
+
+    /** Adds a batch: one-hot (or probability) labels and predicted probabilities, both [N, classes]; argmax of each. */
+    public Metrics add(INDArray labelsOneHot, INDArray probabilities) {
+        INDArray t = labelsOneHot.argMax(1);
+        INDArray p = probabilities.argMax(1);
+        for (long i = 0; i < t.length(); i++) {
+            confusion[t.getInt((int) i)][p.getInt((int) i)]++;
+        }
+        return this;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    public long[][] confusion() {
+        return confusion;
+    }
+
+    public long total() {
+        long n = 0;
+        for (long[] row : confusion) for (long v : row) n += v;
+        return n;
+    }
+
+    /** Examples of class {@code c}. */
+    public long support(int c) {
+        long n = 0;
+        for (long v : confusion[c]) n += v;
+        return n;
+    }
+
+    /** Weighted accuracy: correct / total (NaN when there is no example). */
+    public double weightedAccuracy() {
+        long correct = 0;
+        for (int i = 0; i < confusion.length; i++) correct += confusion[i][i];
+        long n = total();
+        return n == 0 ? Double.NaN : (double) correct / n;
+    }
+
+    /** Recall of class {@code c}, NaN when the class has no example. */
+    public double recall(int c) {
+        long s = support(c);
+        return s == 0 ? Double.NaN : (double) confusion[c][c] / s;
+    }
+
+    /** Unweighted accuracy: the mean recall over the classes that have examples. */
+    public double unweightedAccuracy() {
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < confusion.length; c++) {
+            double r = recall(c);
+            if (!Double.isNaN(r)) {
+                sum += r;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Per-class recalls in label order. */
+    public List<Double> recalls() {
+        List<Double> r = new ArrayList<>();
+        for (int c = 0; c < confusion.length; c++) r.add(recall(c));
+        return r;
+    }
+
+    /** The confusion matrix as aligned text, rows = true class, columns = predicted. */
+    public String confusionText() {
+        int w = 6;
+        for (String l : labels) w = Math.max(w, l.length() + 1);
+        StringBuilder sb = new StringBuilder(String.format("%-" + w + "s", "true\\pred"));
+        for (String l : labels) sb.append(String.format("%" + w + "s", abbreviate(l, w - 1)));
+        sb.append('\n');
+        for (int t = 0; t < labels.size(); t++) {
+            sb.append(String.format("%-" + w + "s", labels.get(t)));
+            for (int p = 0; p < labels.size(); p++) sb.append(String.format("%" + w + "d", confusion[t][p]));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String abbreviate(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n);
+    }
+}

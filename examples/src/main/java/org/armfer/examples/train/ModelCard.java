@@ -1,0 +1,68 @@
+package org.armfer.examples.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a saved armfer model needs besides its weights to be used correctly: its labels in output order, the input
+ * it expects (images are preprocessed as datavec-fer's evaluation transform does: resize, /255, ImageNet mean/std),
+ * and where it came from. Stored as JSON inside the model zip
+ * (entry {@value #KEY}) by {@code armfer train}; read by {@code evaluate} and {@code predict}.
+ */
+public final class ModelCard {
+    public static final String KEY = "armfer-card.json";
+
+    public String model;
+    public String blocks;
+    public String armConfig;
+    public List<String> labels = new ArrayList<>();
+    public int channels;
+    public int height;
+    public int width;
+    /** Gray images are replicated to 3 channels (the paper's FER2013 setting). */
+    public boolean grayToRgb;
+    public String dataset;
+    public long seed;
+    public int epochs;
+    public double validationWa;
+    public double validationUa;
+    public Double testWa;
+    public Double testUa;
+
+    /** The card of a model trained with {@code config}. */
+    public static ModelCard of(TrainConfig config, List<String> labels, Metrics validation, Metrics test) {
+        ModelCard c = new ModelCard();
+        c.model = config.model.model;
+        c.blocks = config.model.blocks;
+        c.armConfig = config.model.armJson;
+        c.labels = new ArrayList<>(labels);
+        c.channels = config.model.channels;
+        c.height = config.model.inputSize;
+        c.width = config.model.inputSize;
+        c.grayToRgb = config.model.channels == 3 && config.data.dataset().nativeChannels() == 1;
+        c.dataset = config.data.dataset;
+        c.seed = config.model.seed;
+        c.epochs = config.epochs;
+        c.validationWa = validation.weightedAccuracy();
+        c.validationUa = validation.unweightedAccuracy();
+        if (test != null) {
+            c.testWa = test.weightedAccuracy();
+            c.testUa = test.unweightedAccuracy();
+        }
+        return c;
+    }
+
+    /** The card stored in a model zip written by {@code armfer train}, or null for a plain DL4J model. */
+    public static ModelCard readFrom(java.nio.file.Path modelZip) throws java.io.IOException {
+        String json = Checkpoints.readJson(modelZip, KEY);
+        return json == null ? null : read(json);
+    }
+
+    public static ModelCard read(String json) {
+        try {
+            return Json.MAPPER.readValue(json, ModelCard.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Bad model card (" + KEY + "): " + e.getMessage(), e);
+        }
+    }
+}

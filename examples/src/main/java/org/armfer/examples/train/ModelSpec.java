@@ -1,0 +1,184 @@
+package org.armfer.examples.train;
+
+import org.armfer.layers.ArmBlock;
+import org.armfer.layers.ArmModule;
+import org.armfer.layers.GarMode;
+import org.armfer.zoo.FerModels;
+import org.armfer.zoo.FerResNet;
+import org.armfer.zoo.ResNet;
+import org.armfer.layers.loss.LossPDLS;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A model as the command line names it: a zoo name ({@code resnet18}, {@code resnet18-arm}, ... see
+ * {@link FerModels}), an optional ablation block set, ARM settings (flags or a JSON written by {@code search}), and the training
+ * hyperparameters that go into the DL4J configuration (Adam with the paper's exponential learning-rate decay per
+ * epoch, weight decay).
+ */
+public final class ModelSpec {
+
+    public String model = "resnet18-arm";
+    /** Ablation block set (Table 2), or null for the model's own. */
+    public String blocks;
+    /** ARM configuration JSON (ArmModule.toJson), or null. */
+    public String armJson;
+    public Integer kernelSize;
+    public Integer stride;
+    public Double lambda;
+    public Boolean fixedLambda;
+    public GarMode garMode;
+    /** Input side; 0: the dataset's default (48 for demo, 224 otherwise). */
+    public int inputSize;
+    public int channels = 3;
+    /** Loss: ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal). */
+    public String loss = "ce";
+    /** Prior matrix D for pdls/fpdls: a CSV file of K rows of K numbers, or null for FER+ vote counts. */
+    public String prior;
+    public double learningRate = 1e-3;
+    public double lrDecay = 0.9;
+    public double weightDecay = 1e-4;
+    public long seed = 42;
+
+    /** The zoo's model names (FerModels). */
+    public static List<String> models() {
+        return FerModels.names();
+    }
+
+    public static String describe(String name) {
+        return FerModels.describe(name);
+    }
+
+    private int requireInputSize() {
+        if (inputSize <= 0) {
+            throw new IllegalStateException("input size not resolved (0)");
+        }
+        return inputSize;
+    }
+
+    /** Checks the model name; throws with the allowed names. */
+    public void check() {
+        FerModels.builder(model);
+        if (blocks != null) {
+            ArmBlock.parseSet(blocks);
+        }
+    }
+
+    /** The ARM configuration with every override applied, or null when the model has no ARM. */
+    public ArmModule arm(FerResNet defaults) {
+        if (!defaults.hasArm()) {
+            if (armJson != null || kernelSize != null || stride != null || lambda != null || fixedLambda != null || garMode != null) {
+                throw new IllegalArgumentException("ARM options were given but the model " + model
+                        + (blocks != null ? " with blocks '" + blocks + "'" : "") + " has no ARM; use an -arm model or --blocks");
+            }
+            return null;
+        }
+        ArmModule.Builder b = armJson != null ? ArmModule.fromJson(armJson).toBuilder() : defaults.armModule().toBuilder();
+        if (blocks != null) b.blocks(ArmBlock.parseSet(blocks));
+        if (kernelSize != null) b.kernelSize(kernelSize);
+        if (stride != null) b.stride(stride);
+        if (lambda != null) b.lambda(lambda);
+        if (fixedLambda != null) b.learnableLambda(!fixedLambda);
+        if (garMode != null) b.garMode(garMode);
+        return b.build();
+    }
+
+    /** The zoo model for {@code numClasses}. */
+    public FerResNet build(int numClasses) {
+        return build(numClasses, null);
+    }
+
+    public static final List<String> LOSSES = List.of("ce", "pdls", "fpdls");
+
+    /** The zoo model for {@code numClasses}; {@code priorFromData} supplies D for pdls/fpdls when no --prior file was given. */
+    public FerResNet build(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
+        if (learningRate <= 0 || !(lrDecay > 0 && lrDecay <= 1)) {
+            throw new IllegalArgumentException("--lr must be > 0 and --lr-decay in (0, 1]; got lr=" + learningRate + ", decay=" + lrDecay);
+        }
+        FerResNet.Builder<ResNet> b = FerModels.builder(model).numClasses(numClasses)
+                .inputShape(channels, requireInputSize(), requireInputSize()).seed(seed).weightDecay(weightDecay)
+                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, lrDecay)));
+        if (blocks != null) {
+            b.armBlocks(ArmBlock.parseSet(blocks));
+        }
+        ILossFunction lossFunction = lossFunction(numClasses, priorFromData);
+        if (lossFunction != null) {
+            b.loss(lossFunction);
+        }
+        FerResNet defaults = b.build();
+        ArmModule arm = arm(defaults);
+        if (arm != null) {
+            b.arm(arm);
+        }
+        return b.build();
+    }
+
+    /** The loss for {@link #loss}, or null for the zoo's default cross-entropy. */
+    ILossFunction lossFunction(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
+        String l = loss == null ? "ce" : loss.toLowerCase(Locale.ROOT);
+        if (!LOSSES.contains(l)) {
+            throw new IllegalArgumentException("Unknown --loss '" + loss + "'; allowed: " + LOSSES);
+        }
+        if (l.equals("ce")) {
+            if (prior != null) {
+                throw new IllegalArgumentException("--prior is only used by --loss pdls or fpdls");
+            }
+            return null;
+        }
+        double[][] d = prior != null ? readPrior(Path.of(prior)) : priorFromData != null ? priorFromData.get() : null;
+        if (d == null) {
+            throw new IllegalArgumentException("--loss " + l + " needs a prior matrix D: give --prior FILE (CSV, "
+                    + numClasses + " rows of " + numClasses + " numbers, each row summing to 1) or train on --dataset ferplus,"
+                    + " whose vote counts give D");
+        }
+        if (d.length != numClasses) {
+            throw new IllegalArgumentException("--prior has " + d.length + " rows but the dataset has " + numClasses + " classes");
+        }
+        return l.equals("pdls") ? LossPDLS.pdls(d) : LossPDLS.focal(d);
+    }
+
+    /** A K x K prior matrix from a CSV file (comma or whitespace separated, '#' comments). */
+    static double[][] readPrior(Path file) {
+        List<double[]> rows = new java.util.ArrayList<>();
+        try {
+            int lineNo = 0;
+            for (String line : java.nio.file.Files.readAllLines(file)) {
+                lineNo++;
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#")) continue;
+                String[] parts = t.split("[,\\s]+");
+                double[] row = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) {
+                    try {
+                        row[i] = Double.parseDouble(parts[i]);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(file + " line " + lineNo + ": '" + parts[i] + "' is not a number");
+                    }
+                }
+                rows.add(row);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--prior " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).length != rows.size()) {
+                throw new IllegalArgumentException(file + ": row " + (i + 1) + " has " + rows.get(i).length
+                        + " numbers; a prior matrix is square (" + rows.size() + " rows)");
+            }
+        }
+        return rows.toArray(new double[0][]);
+    }
+
+    @Override
+    public String toString() {
+        return model + (blocks != null ? "[" + blocks + "]" : "") + " " + channels + "x" + inputSize + "x" + inputSize
+                + " lr=" + learningRate + " decay=" + lrDecay + " seed=" + seed + Arrays.asList(kernelSize, stride, lambda);
+    }
+}

@@ -1,0 +1,141 @@
+"""PyTorch side of `armfer bench`: the same models and measurements as the DL4J side.
+
+usage: torch_bench.py BATCH INPUT WARMUP ITERATIONS THREADS [--models] [--block] [--onnx DIR] [--memory MODEL]
+Prints one JSON object per line: {"engine": "pytorch", "model", "phase", "batch", "inputSize", "millis": [...]},
+or with --memory: {"peakRss": bytes} after training MODEL for WARMUP + ITERATIONS steps.
+Models: torchvision resnet18 (7 classes) and the ARM reference model (PixelShuffle(16), the reference's
+per-channel shared 32x32/8 convolution, BatchNorm2d(2), channel mean + alpha * batch mean, Linear(121, 7)).
+"""
+import json
+import resource
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+
+
+class Amend(nn.Module):
+    def __init__(self, channels=2, k=32, s=8):
+        super().__init__()
+        self.de_albino = nn.Conv2d(1, 1, kernel_size=k, stride=s, padding=0, bias=False)
+        self.bn = nn.BatchNorm2d(channels)
+        self.alpha = nn.Parameter(torch.tensor([1.0]))
+
+    def forward(self, x):
+        x = torch.cat([self.de_albino(x[:, i:i + 1]) for i in range(x.size(1))], dim=1)
+        x = self.bn(x)
+        return torch.mean(x, 1, keepdim=True) + self.alpha * x.mean(dim=[0, 1])
+
+
+class ArmResNet18(nn.Module):
+    def __init__(self, num_classes=7, input_size=224):
+        super().__init__()
+        resnet = torchvision.models.resnet18(num_classes=num_classes)
+        self.features = nn.Sequential(*list(resnet.children())[:-2])
+        self.arrangement = nn.PixelShuffle(16)
+        side = 16 * ((input_size + 31) // 32)
+        k = max(1, round(32 * side / 112))
+        s = max(1, round(8 * side / 112))
+        self.arm = Amend(2, k, s)
+        out = (side - k) // s + 1
+        self.fc = nn.Linear(out * out, num_classes)
+
+    def forward(self, x):
+        x = self.arm(self.arrangement(self.features(x)))
+        return self.fc(x.view(x.size(0), -1))
+
+
+class Head(nn.Module):
+    """The block micro-benchmark: GAP or ARM on a 512x7x7 map, then Linear."""
+
+    def __init__(self, arm):
+        super().__init__()
+        self.arm = arm
+        if arm:
+            self.body = nn.Sequential(nn.PixelShuffle(16), Amend(2))
+            self.fc = nn.Linear(121, 7)
+        else:
+            self.body = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(512, 7)
+
+    def forward(self, x):
+        x = self.body(x)
+        return self.fc(x.view(x.size(0), -1))
+
+
+def timed(fn, warmup, iterations):
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(iterations):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000.0)
+    return out
+
+
+def train_step(model, x, y, opt, loss_fn):
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def make(name, input_size):
+    return torchvision.models.resnet18(num_classes=7) if name == "resnet18" else ArmResNet18(7, input_size)
+
+
+def main():
+    batch, size, warmup, iterations, threads = (int(a) for a in sys.argv[1:6])
+    args = sys.argv[6:]
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    loss_fn = nn.CrossEntropyLoss()
+    if "--memory" in args:
+        name = args[args.index("--memory") + 1]
+        model = make(name, size).train()
+        x = torch.randn(batch, 3, size, size)
+        y = torch.arange(batch) % 7
+        timed(train_step(model, x, y, torch.optim.Adam(model.parameters(), 1e-3), loss_fn), warmup, iterations)
+        print(json.dumps({"peakRss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}), flush=True)
+        return
+    onnx_dir = args[args.index("--onnx") + 1] if "--onnx" in args else None
+    rows = []
+    if "--models" in args or onnx_dir:
+        x = torch.randn(batch, 3, size, size)
+        y = torch.arange(batch) % 7
+        for name in ("resnet18", "resnet18-arm"):
+            model = make(name, size)
+            if "--models" in args:
+                model.train()
+                opt = torch.optim.Adam(model.parameters(), 1e-3)
+                rows.append((name, "train", size, timed(train_step(model, x, y, opt, loss_fn), warmup, iterations)))
+                model.eval()
+                with torch.no_grad():
+                    rows.append((name, "inference", size, timed(lambda: model(x), warmup, iterations)))
+            if onnx_dir:
+                model.eval()
+                torch.onnx.export(model, x, f"{onnx_dir}/{name}.onnx", opset_version=13, input_names=["input"],
+                                  output_names=["logits"])
+    if "--block" in args:
+        x = torch.randn(batch, 512, 7, 7)
+        y = torch.arange(batch) % 7
+        for name, arm in (("gap-block", False), ("arm-block", True)):
+            model = Head(arm)
+            model.eval()
+            with torch.no_grad():
+                rows.append((name, "forward", 7, timed(lambda: model(x), warmup, iterations)))
+            model.train()
+            opt = torch.optim.Adam(model.parameters(), 1e-3)
+            rows.append((name, "backward", 7, timed(train_step(model, x, y, opt, loss_fn), warmup, iterations)))
+    for name, phase, s, ms in rows:
+        print(json.dumps({"engine": "pytorch", "model": name, "phase": phase, "batch": batch, "inputSize": s, "millis": ms}),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
