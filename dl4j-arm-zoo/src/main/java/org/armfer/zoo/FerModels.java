@@ -1,5 +1,9 @@
 package org.armfer.zoo;
 
+import org.armfer.layers.attention.DecomposedSpatialModulator;
+import org.armfer.layers.attention.RotationAwareAttention;
+import org.armfer.layers.attention.RotationAwareFusion;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +19,9 @@ public final class FerModels {
     private record Entry(String description, Supplier<FerResNet.Builder<ResNet>> builder) {
     }
 
+    /** {@code learnableResizer(SAME_SIZE)}: the resizer's input side equals the trunk's (resolved at build). */
+    static final int SAME_SIZE = -1;
+
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>();
 
     static {
@@ -22,6 +29,18 @@ public final class FerModels {
                 () -> ResNet.builder().depth(18).armBlocks("none")));
         MODELS.put("resnet18-arm", new Entry("ResNet-18 with ARM (FA+DA+SA) in place of global average pooling (the paper)",
                 () -> ResNet.builder().depth(18).armBlocks("FA+DA+SA")));
+        MODELS.put("resnet18-dsm", new Entry("ResNet-18 with a decomposed spatial modulator (DSM, k=7, r=8, dropout 0.2) after"
+                + " layer3 and layer4, GAP head", () -> ResNet.builder().depth(18).armBlocks("none")
+                .dsm(DecomposedSpatialModulator.builder().build(), 3, 4)));
+        MODELS.put("resnet18-arm-dsm", new Entry("ResNet-18 with DSM after layer3 and layer4 and the ARM head",
+                () -> ResNet.builder().depth(18).armBlocks("FA+DA+SA").dsm(DecomposedSpatialModulator.builder().build(), 3, 4)));
+        MODELS.put("resnet18-rarn", new Entry("ResNet-18 with RARN's angle-sensitive spatial attention after every stage and"
+                + " its top-down multi-scale fusion head (d=256), from the paper's description",
+                () -> ResNet.builder().depth(18).armBlocks("none").rarnAttention(RotationAwareAttention.builder().build(), 1, 2, 3, 4)
+                        .rarnFusion(RotationAwareFusion.builder().build())));
+        MODELS.put("resnet18-arm-resizer", new Entry("ResNet-18-ARM behind a learnable resizer (Talebi & Milanfar; 16 filters,"
+                + " 1 residual block) at the same size: the network learns its own image enhancement",
+                () -> ResNet.builder().depth(18).armBlocks("FA+DA+SA").learnableResizer(SAME_SIZE)));
         MODELS.put("resnet34", new Entry("ResNet-34, global average pooling head",
                 () -> ResNet.builder().depth(34).armBlocks("none")));
         MODELS.put("resnet34-arm", new Entry("ResNet-34 with ARM (FA+DA+SA)",

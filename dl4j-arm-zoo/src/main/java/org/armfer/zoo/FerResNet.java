@@ -30,7 +30,14 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import org.armfer.layers.attention.DecomposedSpatialModulator;
+import org.armfer.layers.attention.RotationAwareAttention;
+import org.armfer.layers.attention.RotationAwareFusion;
+import org.armfer.layers.resize.LearnableResizer;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -58,6 +65,11 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     public static final String POOL = "avgpool";
     public static final String FC = "fc";
     public static final String ARM_PREFIX = "arm";
+    /** Prefixes of the other FER blocks: {@code dsm3.*} (DSM after layer3), {@code rarn2.*}, {@code rarn.fusion.*}, {@code resizer.*}. */
+    public static final String DSM_PREFIX = "dsm";
+    public static final String RARN_PREFIX = "rarn";
+    public static final String FUSION_PREFIX = "rarn.fusion";
+    public static final String RESIZER_PREFIX = "resizer";
 
     private final ResNetDepth depth;
     private final int numClasses;
@@ -71,6 +83,12 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     private final CacheMode cacheMode;
     private final WorkspaceMode workspaceMode;
     private final DataType dataType;
+    private final DecomposedSpatialModulator dsm;
+    private final Set<Integer> dsmStages;
+    private final RotationAwareAttention rarn;
+    private final Set<Integer> rarnStages;
+    private final RotationAwareFusion fusion;
+    private final int resizerInputSide;
 
     protected FerResNet(Builder<?> b) {
         this.depth = b.depth;
@@ -85,6 +103,12 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         this.cacheMode = b.cacheMode;
         this.workspaceMode = b.workspaceMode;
         this.dataType = b.dataType;
+        this.dsm = b.dsm;
+        this.dsmStages = new TreeSet<>(b.dsmStages);
+        this.rarn = b.rarn;
+        this.rarnStages = new TreeSet<>(b.rarnStages);
+        this.fusion = b.fusion;
+        this.resizerInputSide = b.resizerInputSide == FerModels.SAME_SIZE ? b.inputShape[1] : b.resizerInputSide;
         validate();
     }
 
@@ -99,6 +123,20 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         if (inputShape[0] != 1 && inputShape[0] != 3) {
             throw new IllegalArgumentException("inputShape channels must be 1 (gray) or 3 (RGB, or gray replicated as the paper"
                     + " does for FER2013), got " + inputShape[0]);
+        }
+        for (Set<Integer> stages : List.of(dsmStages, rarnStages)) {
+            for (int st : stages) {
+                if (st < 1 || st > 4) {
+                    throw new IllegalArgumentException("attention stages must be among 1, 2, 3, 4 (after layer1..layer4), got " + stages);
+                }
+            }
+        }
+        if (fusion != null && hasArm()) {
+            throw new IllegalArgumentException("Choose one head: ARM (armBlocks " + ArmBlock.format(armBlocks)
+                    + ") or the RARN multi-scale fusion, not both");
+        }
+        if (resizerInputSide < 0) {
+            throw new IllegalArgumentException("learnableResizer input side must be >= 1 (or 0 for none), got " + resizerInputSide);
         }
         if (hasArm()) {
             long[] map = featureMapShape();
@@ -150,8 +188,29 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         return ArmGeometry.forFeatureMap(armBlocks, map[0], map[1], map[2]).build();
     }
 
+    /** The network's input {channels, height, width}: the trunk's, or the learnable resizer's when there is one. */
+    public int[] networkInputShape() {
+        return resizerInputSide > 0 ? new int[]{inputShape[0], resizerInputSide, resizerInputSide} : inputShape.clone();
+    }
+
+    public boolean hasFusionHead() {
+        return fusion != null;
+    }
+
+    /** Stages (1-4) followed by a DSM, and by RARN attention. */
+    public Set<Integer> getDsmStages() {
+        return java.util.Collections.unmodifiableSet(dsmStages);
+    }
+
+    public Set<Integer> getRarnStages() {
+        return java.util.Collections.unmodifiableSet(rarnStages);
+    }
+
     /** Number of features the classifier sees. */
     public long classifierInputs() {
+        if (fusion != null) {
+            return 4L * fusion.getChannels();
+        }
         long[] map = featureMapShape();
         return hasArm() ? armModule().numFeatures(map[0], map[1], map[2]) : map[0];
     }
@@ -172,16 +231,22 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         if (weightDecay > 0) {
             nn.weightDecay(weightDecay);
         }
+        int[] netInput = networkInputShape();
         ComputationGraphConfiguration.GraphBuilder g = nn.graphBuilder()
                 .addInputs(INPUT)
-                .setInputTypes(InputType.convolutional(inputShape[1], inputShape[2], inputShape[0]));
+                .setInputTypes(InputType.convolutional(netInput[1], netInput[2], netInput[0]));
 
-        conv(g, "conv1", 7, 2, 3, 64, INPUT);
+        String stem = INPUT;
+        if (resizerInputSide > 0) {
+            stem = LearnableResizer.builder().outputSize(inputShape[1], inputShape[2]).build().addTo(g, INPUT, RESIZER_PREFIX);
+        }
+        conv(g, "conv1", 7, 2, 3, 64, stem);
         bn(g, "bn1", "conv1");
         relu(g, "relu", "bn1");
         g.addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), "relu");
         String last = "maxpool";
+        List<String> stageOutputs = new ArrayList<>();
         int in = 64;
         int[] blocks = depth.blocksPerStage();
         for (int stage = 0; stage < 4; stage++) {
@@ -191,9 +256,18 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
                 last = basicBlock(g, "layer" + (stage + 1) + "." + b, last, in, width, stride);
                 in = width;
             }
+            if (dsmStages.contains(stage + 1)) {
+                last = dsm.addTo(g, last, DSM_PREFIX + (stage + 1));
+            }
+            if (rarnStages.contains(stage + 1)) {
+                last = rarn.addTo(g, last, RARN_PREFIX + (stage + 1));
+            }
+            stageOutputs.add(last);
         }
         String head;
-        if (hasArm()) {
+        if (fusion != null) {
+            head = fusion.addTo(g, stageOutputs, FUSION_PREFIX);
+        } else if (hasArm()) {
             head = armModule().addTo(g, last, ARM_PREFIX);
         } else {
             g.addLayer(POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), last);
@@ -265,7 +339,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     @Override
     public ModelMetaData metaData() {
-        return new ModelMetaData(new int[][]{inputShape.clone()}, 1, ZooType.CNN);
+        return new ModelMetaData(new int[][]{networkInputShape()}, 1, ZooType.CNN);
     }
 
     @Override
@@ -275,7 +349,16 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     @Override
     public String modelName() {
-        return "resnet" + depth.depth() + (hasArm() ? "-arm-" + ArmBlock.format(armBlocks).toLowerCase(Locale.ROOT) : "");
+        return "resnet" + depth.depth() + (hasArm() ? "-arm-" + ArmBlock.format(armBlocks).toLowerCase(Locale.ROOT) : "")
+                + (dsmStages.isEmpty() ? "" : "-dsm" + stagesName(dsmStages))
+                + (rarnStages.isEmpty() ? "" : "-rarn" + stagesName(rarnStages))
+                + (fusion != null ? "-fusion" : "") + (resizerInputSide > 0 ? "-resizer" + resizerInputSide : "");
+    }
+
+    private static String stagesName(Set<Integer> stages) {
+        StringBuilder sb = new StringBuilder();
+        stages.forEach(sb::append);
+        return sb.toString();
     }
 
     public ResNetDepth getDepth() {
@@ -326,6 +409,12 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         private CacheMode cacheMode = CacheMode.DEVICE;
         private WorkspaceMode workspaceMode = WorkspaceMode.ENABLED;
         private DataType dataType = DataType.FLOAT;
+        private DecomposedSpatialModulator dsm;
+        private Set<Integer> dsmStages = Set.of();
+        private RotationAwareAttention rarn;
+        private Set<Integer> rarnStages = Set.of();
+        private RotationAwareFusion fusion;
+        private int resizerInputSide;
 
         protected Builder(Function<Builder<M>, M> factory) {
             this.factory = factory;
@@ -428,6 +517,48 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
             }
             this.dataType = dataType;
             return this;
+        }
+
+        /**
+         * A decomposed spatial modulator (DSM, Lee et al.; DeSpaM's GatedSpatialAttention) after each of the given stages
+         * (1-4; vertices {@code dsm<stage>.*}). No stages: none.
+         */
+        public Builder<M> dsm(DecomposedSpatialModulator modulator, int... stages) {
+            this.dsm = modulator;
+            this.dsmStages = stageSet(modulator, stages);
+            return this;
+        }
+
+        /** RARN's angle-sensitive spatial attention after each of the given stages (vertices {@code rarn<stage>.*}). */
+        public Builder<M> rarnAttention(RotationAwareAttention attention, int... stages) {
+            this.rarn = attention;
+            this.rarnStages = stageSet(attention, stages);
+            return this;
+        }
+
+        /** RARN's top-down multi-scale fusion over the four stages as the head (instead of GAP or ARM; vertices {@code rarn.fusion.*}). */
+        public Builder<M> rarnFusion(RotationAwareFusion fusion) {
+            this.fusion = fusion;
+            return this;
+        }
+
+        /**
+         * A learnable resizer (Talebi and Milanfar) in front of the trunk: the network takes {@code inputSide x inputSide}
+         * images and resizes them to the trunk's input shape (vertices {@code resizer.*}); 0 removes it; -1: the same side
+         * as the trunk's input.
+         */
+        public Builder<M> learnableResizer(int inputSide) {
+            this.resizerInputSide = inputSide;
+            return this;
+        }
+
+        private static Set<Integer> stageSet(Object block, int... stages) {
+            if (block == null && stages.length > 0) {
+                throw new IllegalArgumentException("stages given without a block");
+            }
+            Set<Integer> s = new TreeSet<>();
+            for (int st : stages) s.add(st);
+            return s;
         }
 
         public M build() {

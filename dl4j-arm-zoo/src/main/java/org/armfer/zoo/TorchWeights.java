@@ -150,8 +150,8 @@ public final class TorchWeights {
                 continue; // already reported with its shape mismatch
             }
             String vertex = paramKey.substring(0, paramKey.lastIndexOf('_'));
-            boolean head = vertex.equals(FerResNet.FC) || vertex.startsWith(FerResNet.ARM_PREFIX + ".");
-            if (scope == Scope.BACKBONE && head) {
+            if (scope == Scope.BACKBONE && !isBackbone(vertex)) {
+                // the head (ARM, fc) and the other FER blocks (dsm*, rarn*, resizer.*) keep their initialisation
                 continue;
             }
             if (paramKey.endsWith("_" + SharingAffinity.RUNNING_GAR)) {
@@ -181,6 +181,11 @@ public final class TorchWeights {
      * {@code arm.sa.running_gar}), the inverse of {@link #load}; write it with {@link Npz#write} and load it in Python
      * with {@code model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()}, strict=False)}.
      */
+    /** Whether a vertex is part of torchvision's ResNet trunk: conv1, bn1, layer1-4 (what a backbone load sets). */
+    static boolean isBackbone(String vertex) {
+        return vertex.equals("conv1") || vertex.equals("bn1") || vertex.matches("layer[1-4]\\..*");
+    }
+
     public static Map<String, INDArray> export(ComputationGraph graph) {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
