@@ -307,7 +307,21 @@ public final class ArmModule {
             tl.addLayer(consumer, layer, null, inputs); // preprocessor re-derived (CNN -> feed-forward flatten)
         }
         tl.setInputTypes(inputTypes);
-        return tl.build();
+        ComputationGraph out = tl.build();
+        org.nd4j.linalg.api.buffer.DataType dataType = graph.params().dataType();
+        if (out.params().dataType() != dataType) {
+            // DL4J M2.1's TransferLearning builds a FLOAT graph from a DOUBLE one: convert back, and take the kept weights
+            // from the original again (they went through float on the way)
+            out = out.convertDataType(dataType);
+            for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : graph.paramTable().entrySet()) {
+                String vertex = e.getKey().substring(0, e.getKey().lastIndexOf('_'));
+                org.nd4j.linalg.api.ndarray.INDArray target = out.paramTable().get(e.getKey());
+                if (target != null && !consumers.contains(vertex) && java.util.Arrays.equals(target.shape(), e.getValue().shape())) {
+                    target.assign(e.getValue());
+                }
+            }
+        }
+        return out;
     }
 
     /** Names of the GlobalPooling and Subsampling layer vertices of a graph configuration. */

@@ -131,6 +131,24 @@ class ArmModuleTest {
     }
 
     @Test
+    void replacePoolingKeepsADoubleGraphDoubleWithItsExactWeights() {
+        ComputationGraphConfiguration conf = TestGraphs.base(DataType.DOUBLE, new Adam(1e-3)).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(16, 16, 3))
+                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nOut(32).padding(1, 1).activation(Activation.RELU).build(), "in")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv1")
+                .addLayer("out", new OutputLayer.Builder().nOut(4).activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        g.getLayer("conv1").getParam("W").addi(1e-12); // a value float would round away
+        ComputationGraph withArm = ArmModule.builder().kernelSize(8).stride(4).build()
+                .replacePooling(g, "gap", InputType.convolutional(16, 16, 3));
+        assertEquals(DataType.DOUBLE, withArm.params().dataType());
+        assertEquals(g.getLayer("conv1").getParam("W"), withArm.getLayer("conv1").getParam("W"));
+        assertEquals(DataType.DOUBLE, withArm.outputSingle(Nd4j.rand(DataType.DOUBLE, 2, 3, 16, 16)).dataType());
+    }
+
+    @Test
     void replacesTheGlobalPoolingOfAVggStyleGraph() {
         ComputationGraph g = vgg();
         // conv2 gives 32x8x8; FA to 2 channels (r = 4) -> 2x32x32; DA k=8 s=4 -> 7x7; SA -> 49 features
