@@ -62,7 +62,7 @@ import java.util.function.Supplier;
  *         .progress(System.err)                  // optional console progress bar
  *         .build()
  *         .run();
- * r.best().ifPresent(b -> System.out.println(b.arm().toJson()));
+ * r.best().ifPresent(b -> log.info("best ARM: {}", b.arm().toJson()));
  * }</pre>
  * Instead of ready iterators, {@link Builder#data(SearchData)} takes a factory that is asked for each split with the
  * search's {@link Builder#batchSize batch size}, {@link Builder#inputSize image size} and seed.

@@ -25,8 +25,8 @@ import java.util.List;
  *       gradients come out exactly 2x too large (a gradient check of any SameDiff layer fails). The gradient function
  *       is inspected once; when it has that {@code add(eps, eps)}, epsilon is fed halved, which is exact in floating
  *       point. A DL4J without the defect is detected and left alone.</li>
- *   <li>output: the gradient function is created with SameDiff's "Added differentiated op ..." lines (printed with
- *       {@code System.out.println}) kept off standard output.</li>
+ *   <li>output: the gradient function is created with SameDiff's "Added differentiated op ..." lines (which SameDiff
+ *       prints straight to the process's stdout) kept off standard output.</li>
  * </ul>
  * Everything else is DL4J's own implementation.
  */
