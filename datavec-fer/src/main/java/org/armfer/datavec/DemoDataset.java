@@ -48,12 +48,19 @@ public final class DemoDataset {
         return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".armfer", "demo");
     }
 
+    /** Files this JVM has verified or written, with their size and modification time then. */
+    private static final java.util.Map<Path, String> VERIFIED = new java.util.HashMap<>();
+
     /** Writes {@code dir/fer2013.csv} unless it already holds exactly the demo data; returns {@code dir}. */
     public static synchronized Path ensure(Path dir) {
-        Path file = dir.resolve(FILE);
+        Path file = dir.resolve(FILE).toAbsolutePath().normalize();
         try {
+            if (Files.isRegularFile(file) && stamp(file).equals(VERIFIED.get(file))) {
+                return dir; // unchanged since this JVM checked it
+            }
             byte[] csv = csv();
             if (Files.isRegularFile(file) && Files.size(file) == csv.length && Arrays.equals(Files.readAllBytes(file), csv)) {
+                VERIFIED.put(file, stamp(file));
                 return dir;
             }
             Files.createDirectories(dir);
@@ -64,11 +71,16 @@ public final class DemoDataset {
             } finally {
                 Files.deleteIfExists(tmp);
             }
+            VERIFIED.put(file, stamp(file));
             log.info("Wrote the demo dataset ({} faces) to {}", 7 * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS + TEST_PER_CLASS), file);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the demo dataset to " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String stamp(Path file) throws IOException {
+        return Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
     }
 
     /** The whole CSV, deterministically. */
