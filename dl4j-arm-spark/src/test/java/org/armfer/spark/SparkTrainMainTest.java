@@ -1,0 +1,114 @@
+package org.armfer.spark;
+
+import org.armfer.layers.GarCalibration;
+import org.armfer.layers.GarMode;
+import org.armfer.layers.SharingAffinity;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@code armfer-spark} command line, in Spark local mode, with ResNet18Arm at 48x48 on the demo faces. */
+class SparkTrainMainTest {
+
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void setUp() {
+        System.setProperty("spark.driver.host", "127.0.0.1");
+        System.setProperty("armfer.demo.dir", shared.resolve("demo").toString());
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = SparkTrainMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void trainsResNet18ArmOnTheDemoDataset() throws Exception {
+        Path model = tmp.resolve("out/model.zip");
+        Run r = run("--master", "local[2]", "--dataset", "demo", "--epochs", "1", "--batch", "8", "--max-batches", "4",
+                "--work-dir", tmp.resolve("work").toUri().toString(), "--out", model.toString());
+        assertEquals(0, r.code(), r.out() + "\n" + r.err());
+        assertTrue(r.out().contains("accuracy") && r.out().contains("demo validation split"), r.out());
+        ComputationGraph g = ModelSerializer.restoreComputationGraph(model.toFile(), false);
+        List<String> sa = GarCalibration.sharingAffinityVertices(g);
+        assertEquals(1, sa.size(), "one SharingAffinity in " + model);
+        assertEquals(GarMode.RUNNING, ((SharingAffinity) g.getLayer(sa.get(0)).conf().getLayer()).getGarMode());
+        assertEquals(7, g.getOutputLayer(0).getParam("b").length(), "7 demo classes");
+    }
+
+    @Test
+    void savesTheDemoDataAndTrainsFromTheSavedDataSets() throws Exception {
+        Path train = tmp.resolve("train");
+        Path val = tmp.resolve("val");
+        Run s = run("save", "--dataset", "demo", "--split", "train", "--batch", "8", "--max-batches", "4", "--to", train.toString());
+        assertEquals(0, s.code(), s.out() + "\n" + s.err());
+        assertTrue(s.out().startsWith("4 DataSets"), s.out());
+        assertEquals(0, run("save", "--dataset", "demo", "--split", "val", "--batch", "16", "--max-batches", "2", "--to", val.toString()).code());
+        List<Path> files;
+        try (Stream<Path> l = Files.list(train)) {
+            files = l.sorted().collect(Collectors.toList());
+        }
+        assertEquals(4, files.size(), files.toString());
+        DataSet first = new DataSet();
+        first.load(files.get(0).toFile());
+        assertEquals(List.of(8L, 3L, 48L, 48L), List.of(first.getFeatures().shape()[0], first.getFeatures().shape()[1],
+                first.getFeatures().shape()[2], first.getFeatures().shape()[3]), "saved batch shape");
+
+        Path model = tmp.resolve("model.zip");
+        Run r = run("--data-dir", train.toString(), "--val-dir", val.toString(), "--epochs", "1", "--batch", "8",
+                "--workers-batch", "4", "--averaging-frequency", "1", "--out", model.toString());
+        assertEquals(0, r.code(), r.out() + "\n" + r.err());
+        assertTrue(r.out().contains("accuracy") && r.out().contains("(32 examples)"), r.out());
+
+        // the model restored from the zip predicts each face the same alone or in a batch (GarMode.RUNNING)
+        ComputationGraph g = ModelSerializer.restoreComputationGraph(model.toFile(), false);
+        INDArray x = first.getFeatures();
+        INDArray all = g.outputSingle(false, x);
+        for (int i : new int[]{0, 5, 7}) {
+            INDArray one = g.outputSingle(false, x.get(NDArrayIndex.interval(i, i + 1)).dup());
+            assertTrue(one.equalsWithEps(all.getRow(i, true), 1e-5), "ResNet18Arm, face " + i + ": " + one + " vs " + all.getRow(i, true));
+        }
+    }
+
+    @Test
+    void rejectsBadUsageWithExitCode2() {
+        Path out = tmp.resolve("m.zip");
+        assertEquals(2, run("--epochs", "0", "--out", out.toString()).code(), "--epochs 0");
+        assertEquals(2, run("--dataset", "demo").code(), "no --out");
+        assertEquals(2, run("--dataset", "rafdb", "--out", out.toString()).code(), "rafdb without --root");
+        assertEquals(2, run("--dataset", "demo", "--data-dir", "x", "--out", out.toString()).code(), "--dataset with --data-dir");
+        assertEquals(2, run("--model", "vgg", "--out", out.toString()).code(), "unknown model");
+        assertEquals(2, run("save", "--split", "nope", "--to", out.toString()).code(), "unknown split");
+        assertTrue(run("--model", "vgg", "--out", out.toString()).err().contains("resnet18-arm"), "the message lists the models");
+    }
+}
