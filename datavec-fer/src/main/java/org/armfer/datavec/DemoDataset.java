@@ -3,41 +3,56 @@ package org.armfer.datavec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.Arc2D;
-import java.awt.geom.Ellipse2D;
-import java.awt.geom.Line2D;
-import java.awt.geom.QuadCurve2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 
 /**
- * The embedded demo dataset: synthetic 48x48 gray faces written as a FER2013 {@code fer2013.csv} (header
- * {@code emotion,pixels,Usage}, FER2013's own label numbers), so it goes through the same reader as the real data.
- * Each face (oval, eyes, brows, mouth) has a class-dependent expression (mouth curve or opening, brow height and
- * slant, eye opening) and random jitter (position, size, brightness, noise). Deterministic: the same bytes every time.
- * 60 training, 15 validation (PublicTest) and 15 test (PrivateTest) faces per class.
+ * The demo dataset: synthetic 48x48 gray faces written as a FER2013 {@code fer2013.csv} (header
+ * {@code emotion,pixels,Usage}, FER2013's own label numbers 0 Angry .. 6 Neutral), so that it goes through the same
+ * reader as the real data ({@link FerDataset#DEMO} is the FER2013 reader on this file).
+ * <p>
+ * Each face (oval, eyes, brows, mouth) has a class-dependent expression: mouth curved up or down, open round or wide,
+ * straight or lopsided; brows raised, lowered, V-shaped or with raised inner ends; eyes narrowed or wide. Every image
+ * has random jitter: position, size, rotation, brightness and contrast, the expression features themselves, and pixel
+ * noise, so a classifier has to learn the shapes, not the pixels. {@value #TRAIN_PER_CLASS} training (Training),
+ * {@value #VALIDATION_PER_CLASS} validation (PublicTest) and {@value #TEST_PER_CLASS} test (PrivateTest) faces per
+ * class.
+ * <p>
+ * Deterministic: the faces are rasterised by this class's own arithmetic (no Java2D, whose antialiasing may differ
+ * between JDKs) from a fixed seed, so every JVM writes the same bytes. {@link #ensure(Path)} writes the file atomically
+ * and never overwrites a {@code fer2013.csv} it did not write (a user's real FER2013 copy).
  */
 public final class DemoDataset {
 
     private static final Logger log = LoggerFactory.getLogger(DemoDataset.class);
 
     public static final String FILE = "fer2013.csv";
+    /** Written next to the CSV: marks the directory as the demo's, so a changed CSV there may be rewritten. */
+    public static final String MARKER = ".armfer-demo";
     public static final String DIR_PROPERTY = "armfer.demo.dir";
-    public static final int TRAIN_PER_CLASS = 60;
-    public static final int VALIDATION_PER_CLASS = 15;
-    public static final int TEST_PER_CLASS = 15;
+    public static final int TRAIN_PER_CLASS = 70;
+    public static final int VALIDATION_PER_CLASS = 20;
+    public static final int TEST_PER_CLASS = 20;
+    public static final int NUM_CLASSES = 7;
     static final long SEED = 2103_10189L;
+    private static final int SIDE = Layouts.FER_SIDE;
+
+    /** Files this JVM has verified or written, with their size and modification time then. */
+    private static final Map<Path, String> VERIFIED = new HashMap<>();
 
     private DemoDataset() {
     }
@@ -45,13 +60,14 @@ public final class DemoDataset {
     /** {@code ${armfer.demo.dir}} if set, else {@code ~/.armfer/demo}. */
     public static Path defaultDir() {
         String p = System.getProperty(DIR_PROPERTY);
-        return p != null ? Path.of(p) : Path.of(System.getProperty("user.home"), ".armfer", "demo");
+        return p != null && !p.isBlank() ? Path.of(p) : Path.of(System.getProperty("user.home"), ".armfer", "demo");
     }
 
-    /** Files this JVM has verified or written, with their size and modification time then. */
-    private static final java.util.Map<Path, String> VERIFIED = new java.util.HashMap<>();
-
-    /** Writes {@code dir/fer2013.csv} unless it already holds exactly the demo data; returns {@code dir}. */
+    /**
+     * Writes {@code dir/fer2013.csv} unless it already holds exactly the demo data; returns {@code dir}. A file that
+     * differs is rewritten only where the demo wrote it before ({@value #MARKER} present) or in {@link #defaultDir()};
+     * any other {@code fer2013.csv} is left alone and this fails, naming it.
+     */
     public static synchronized Path ensure(Path dir) {
         Path file = dir.resolve(FILE).toAbsolutePath().normalize();
         try {
@@ -63,19 +79,41 @@ public final class DemoDataset {
                 VERIFIED.put(file, stamp(file));
                 return dir;
             }
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-            try {
-                Files.write(tmp, csv);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
+            if (Files.exists(file) && !ownedByDemo(dir)) {
+                throw new FerDataException(file + " exists and is not armfer's demo dataset (no " + dir.resolve(MARKER)
+                        + "); it is left untouched. For a real FER2013 copy use the dataset fer2013; for the demo data choose"
+                        + " another directory (or -D" + DIR_PROPERTY + "=...).");
             }
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(MARKER), "armfer demo dataset; sha256 of " + FILE + ": " + sha256(csv) + "\n",
+                    StandardCharsets.US_ASCII);
+            writeAtomically(file, csv);
             VERIFIED.put(file, stamp(file));
-            log.info("Wrote the demo dataset ({} faces) to {}", 7 * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS + TEST_PER_CLASS), file);
+            log.info("Wrote the demo dataset ({} faces, {} bytes) to {}", NUM_CLASSES * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS
+                    + TEST_PER_CLASS), csv.length, file);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the demo dataset to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean ownedByDemo(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        return Files.isRegularFile(d.resolve(MARKER)) || d.equals(defaultDir().toAbsolutePath().normalize());
+    }
+
+    /** Temp file in the same directory, then a rename: an interrupted run never leaves half a file under the name. */
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -83,15 +121,24 @@ public final class DemoDataset {
         return Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
     }
 
-    /** The whole CSV, deterministically. */
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The whole CSV, deterministically: per usage, rounds of one face of each emotion 0-6. */
     static byte[] csv() {
-        StringBuilder sb = new StringBuilder(7 * 90 * 8000).append("emotion,pixels,Usage\n");
+        StringBuilder sb = new StringBuilder(NUM_CLASSES * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS + TEST_PER_CLASS) * 9000)
+                .append("emotion,pixels,Usage\n");
         Random r = new Random(SEED);
         String[] usages = {"Training", "PublicTest", "PrivateTest"};
         int[] counts = {TRAIN_PER_CLASS, VALIDATION_PER_CLASS, TEST_PER_CLASS};
         for (int u = 0; u < usages.length; u++) {
             for (int i = 0; i < counts[u]; i++) {
-                for (int emotion = 0; emotion < 7; emotion++) {
+                for (int emotion = 0; emotion < NUM_CLASSES; emotion++) {
                     byte[] px = face(emotion, r);
                     sb.append(emotion).append(',');
                     for (int k = 0; k < px.length; k++) {
@@ -105,79 +152,116 @@ public final class DemoDataset {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
+    // ------------------------------------------------------------------------------------------ the faces
+
+    /** A face's features in face coordinates (origin at the face centre, y down, unit = 1 pixel at scale 1). */
+    private static final class Expression {
+        double eyeOpen;      // eye height
+        double browUp;       // brow height above the eye line
+        double browSlant;    // positive: inner ends lower (V, anger); negative: inner ends raised (sadness, fear)
+        int mouth;           // 0 line, 1 curve, 2 round open, 3 wide open
+        double mouthCurve;   // curve: positive smiles (middle lower), negative frowns
+        double mouthTilt;    // line: right end up (lopsided, disgust)
+        double mouthWidth;   // half width
+        double mouthOpen;    // open mouths: height
+    }
+
+    /** The class's expression, jittered per image. FER2013 numbering: 0 Angry .. 6 Neutral. */
+    private static Expression expression(int emotion, Random r) {
+        Expression e = new Expression();
+        e.mouthWidth = 7.5;
+        e.eyeOpen = 3.4;
+        e.browUp = 5.5;
+        switch (emotion) {
+            case 0 -> { e.eyeOpen = 1.8; e.browUp = 3.6; e.browSlant = 2.6; e.mouth = 1; e.mouthCurve = -2.4; e.mouthWidth = 6; }
+            case 1 -> { e.eyeOpen = 2.0; e.browUp = 4.0; e.browSlant = 1.2; e.mouth = 0; e.mouthTilt = 4.5; }
+            case 2 -> { e.eyeOpen = 5.0; e.browUp = 7.5; e.browSlant = -2.2; e.mouth = 3; e.mouthOpen = 4.0; e.mouthWidth = 7 ; }
+            case 3 -> { e.eyeOpen = 2.6; e.mouth = 1; e.mouthCurve = 5.5; }
+            case 4 -> { e.eyeOpen = 3.0; e.browSlant = -2.8; e.mouth = 1; e.mouthCurve = -4.5; }
+            case 5 -> { e.eyeOpen = 5.2; e.browUp = 8.5; e.mouth = 2; e.mouthOpen = 8.5; e.mouthWidth = 3.6; }
+            case 6 -> { e.mouth = 0; e.mouthWidth = 6.5; }
+            default -> throw new IllegalArgumentException("FER2013 emotion " + emotion + " out of range 0-6");
+        }
+        // per-image variation of the expression itself
+        e.eyeOpen *= 0.85 + 0.3 * r.nextDouble();
+        e.browUp += 0.8 * r.nextGaussian();
+        e.browSlant += 0.5 * r.nextGaussian();
+        e.mouthCurve *= 0.7 + 0.6 * r.nextDouble();
+        e.mouthTilt *= 0.7 + 0.6 * r.nextDouble();
+        e.mouthWidth *= 0.85 + 0.3 * r.nextDouble();
+        e.mouthOpen *= 0.8 + 0.4 * r.nextDouble();
+        return e;
+    }
+
     /** One 48x48 face for a FER2013 emotion (0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral). */
     static byte[] face(int emotion, Random r) {
-        int side = Layouts.FER_SIDE;
-        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        int bg = 40 + r.nextInt(60);
-        g.setColor(gray(bg));
-        g.fillRect(0, 0, side, side);
-        double cx = 24 + r.nextGaussian() * 1.5, cy = 24 + r.nextGaussian() * 1.5;
-        double s = 0.9 + r.nextDouble() * 0.2;
-        int skin = 150 + r.nextInt(60);
-        g.setColor(gray(skin));
-        g.fill(new Ellipse2D.Double(cx - 17 * s, cy - 21 * s, 34 * s, 42 * s));
-        int dark = Math.max(0, skin - 120 - r.nextInt(20));
-        g.setColor(gray(dark));
-        g.setStroke(new BasicStroke((float) (1.8 * s), BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-
-        // eyes: openness by class
-        double eyeH = switch (emotion) {
-            case 0 -> 1.6;        // angry: narrowed
-            case 1 -> 2.0;        // disgust: squint
-            case 2, 5 -> 5.0;     // fear, surprise: wide open
-            case 3 -> 2.4;        // happy
-            default -> 3.4;
-        };
-        double eyeY = cy - 5 * s, eyeDx = 7 * s;
-        for (int side2 = -1; side2 <= 1; side2 += 2) {
-            double ex = cx + side2 * eyeDx;
-            g.fill(new Ellipse2D.Double(ex - 2.8 * s, eyeY - eyeH * s / 2, 5.6 * s, eyeH * s));
+        Expression e = expression(emotion, r);
+        double cx = 23.5 + 1.6 * r.nextGaussian(), cy = 23.5 + 1.6 * r.nextGaussian();
+        double scale = 0.88 + 0.24 * r.nextDouble();
+        double angle = StrictMath.toRadians(8 * r.nextGaussian());
+        double cos = StrictMath.cos(angle), sin = StrictMath.sin(angle);
+        double background = 30 + 70 * r.nextDouble();
+        double skin = 150 + 70 * r.nextDouble();
+        double ink = Math.max(0, skin - 125 - 20 * r.nextDouble());
+        double width = 1.7 + 0.3 * r.nextDouble();       // stroke width of brows and mouth lines
+        double gain = 0.85 + 0.3 * r.nextDouble();
+        double lightX = 0.25 * r.nextGaussian();           // a soft left-right lighting gradient
+        // the mouth's polyline (a parabola through the corners and the middle)
+        int segments = 10;
+        double[] mx = new double[segments + 1], my = new double[segments + 1];
+        double mouthY = 10.5;
+        for (int k = 0; k <= segments; k++) {
+            double t = -1 + 2.0 * k / segments;
+            mx[k] = t * e.mouthWidth;
+            my[k] = mouthY + e.mouthCurve * (1 - t * t) - e.mouthCurve * 0.4 - t * e.mouthTilt / 2;
         }
-        // brows: height above the eyes and slant (positive: inner end lower)
-        double browUp, slant;
-        switch (emotion) {
-            case 0 -> { browUp = 3.5; slant = 2.6; }   // angry: low, V shape
-            case 1 -> { browUp = 3.8; slant = 1.0; }   // disgust: lowered
-            case 2 -> { browUp = 7.5; slant = -2.2; }  // fear: raised, inner ends up
-            case 4 -> { browUp = 5.5; slant = -2.6; }  // sad: inner ends up
-            case 5 -> { browUp = 8.5; slant = 0.0; }   // surprise: high
-            default -> { browUp = 5.5; slant = 0.0; }
-        }
-        for (int side2 = -1; side2 <= 1; side2 += 2) {
-            double inner = cx + side2 * 3.5 * s, outer = cx + side2 * 10.5 * s;
-            double y = eyeY - browUp * s;
-            g.draw(new Line2D.Double(inner, y + slant * s / 2, outer, y - slant * s / 2));
-        }
-        // mouth
-        double my = cy + 10 * s, mw = 8 * s;
-        switch (emotion) {
-            case 3 -> g.draw(new QuadCurve2D.Double(cx - mw, my - 2 * s, cx, my + 6 * s, cx + mw, my - 2 * s));   // smile
-            case 4 -> g.draw(new QuadCurve2D.Double(cx - mw, my + 3 * s, cx, my - 4 * s, cx + mw, my + 3 * s));   // frown
-            case 5 -> g.fill(new Ellipse2D.Double(cx - 3.5 * s, my - 4 * s, 7 * s, 9 * s));                       // open round
-            case 2 -> g.fill(new Ellipse2D.Double(cx - mw, my - 2 * s, 2 * mw, 4.5 * s));                         // stretched open
-            case 1 -> g.draw(new Line2D.Double(cx - mw, my + 2.5 * s, cx + mw, my - 2.5 * s));                    // lopsided
-            case 0 -> g.draw(new Arc2D.Double(cx - mw, my - 1 * s, 2 * mw, 5 * s, 20, 140, Arc2D.OPEN));           // tight, down
-            default -> g.draw(new Line2D.Double(cx - mw * 0.8, my, cx + mw * 0.8, my));                          // neutral
-        }
-        g.dispose();
-        byte[] px = new byte[side * side];
-        int[] row = new int[side];
-        double gain = 0.85 + r.nextDouble() * 0.3;
-        for (int y = 0; y < side; y++) {
-            img.getRaster().getSamples(0, y, side, 1, 0, row);
-            for (int x = 0; x < side; x++) {
-                double v = row[x] * gain + r.nextGaussian() * 10;
-                px[y * side + x] = (byte) Math.max(0, Math.min(255, (int) Math.round(v)));
+        byte[] px = new byte[SIDE * SIDE];
+        for (int y = 0; y < SIDE; y++) {
+            for (int x = 0; x < SIDE; x++) {
+                // pixel centre into face coordinates: undo translation, rotation and scale
+                double dx = x - cx, dy = y - cy;
+                double fx = (cos * dx + sin * dy) / scale, fy = (-sin * dx + cos * dy) / scale;
+                double unit = 1 / scale; // one pixel in face units, for antialiased edges
+                double v = background;
+                v = over(v, skin * (1 + lightX * fx / 17), ellipse(fx, fy, 0, 0, 16.5, 20.5), unit);
+                for (int s = -1; s <= 1; s += 2) {
+                    v = over(v, ink, ellipse(fx, fy, 7 * s, -5, 2.8, e.eyeOpen / 2), unit);
+                    double browY = -5 - e.browUp;
+                    v = over(v, ink, segment(fx, fy, 3.2 * s, browY + e.browSlant / 2, 10.5 * s, browY - e.browSlant / 2) - width / 2, unit);
+                }
+                switch (e.mouth) {
+                    case 2, 3 -> v = over(v, ink, ellipse(fx, fy, 0, mouthY, e.mouthWidth, e.mouthOpen / 2), unit);
+                    default -> {
+                        double d = Double.MAX_VALUE;
+                        for (int k = 0; k < segments; k++) d = Math.min(d, segment(fx, fy, mx[k], my[k], mx[k + 1], my[k + 1]));
+                        v = over(v, ink, d - width / 2, unit);
+                    }
+                }
+                double noisy = v * gain + 9 * r.nextGaussian();
+                px[y * SIDE + x] = (byte) Math.max(0, Math.min(255, (int) Math.round(noisy)));
             }
         }
         return px;
     }
 
-    private static Color gray(int v) {
-        int c = Math.max(0, Math.min(255, v));
-        return new Color(c, c, c);
+    /** Paints {@code colour} over {@code under} with the coverage of a shape at signed distance {@code d} (negative inside). */
+    private static double over(double under, double colour, double d, double unit) {
+        double coverage = Math.max(0, Math.min(1, 0.5 - d / unit));
+        return under + (colour - under) * coverage;
+    }
+
+    /** Approximate signed distance to an axis-aligned ellipse (exact on the axes; good enough for 1-pixel antialiasing). */
+    private static double ellipse(double x, double y, double cx, double cy, double a, double b) {
+        double u = (x - cx) / a, w = (y - cy) / b;
+        double k = Math.sqrt(u * u + w * w);
+        return (k - 1) * Math.min(a, b);
+    }
+
+    /** Distance to the segment (x1, y1)-(x2, y2). */
+    private static double segment(double x, double y, double x1, double y1, double x2, double y2) {
+        double vx = x2 - x1, vy = y2 - y1, wx = x - x1, wy = y - y1;
+        double t = Math.max(0, Math.min(1, (wx * vx + wy * vy) / (vx * vx + vy * vy)));
+        double ex = wx - t * vx, ey = wy - t * vy;
+        return Math.sqrt(ex * ex + ey * ey);
     }
 }
