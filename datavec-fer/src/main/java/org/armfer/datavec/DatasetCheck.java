@@ -16,12 +16,23 @@ public final class DatasetCheck {
     private DatasetCheck() {
     }
 
+    /** Checks {@code root} as {@code dataset} (layout detected, documented class-folder names). */
     public static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy) {
+        return check(dataset, root, policy, Layouts.Options.AUTO);
+    }
+
+    /** Checks the dataset, root, layout and folder names of {@code config} (its split and image options do not matter). */
+    public static DatasetReport check(FerDataConfig config) {
+        return check(config.dataset(), config.root(), config.skipPolicy(), config.options());
+    }
+
+    static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
         DatasetIndex index;
         try {
             // index with SKIP so that every bad row is listed, not only the first; the policy judges the result
-            index = Layouts.index(dataset, root, SkipPolicy.SKIP);
-        } catch (FerDataException e) {
+            Path r = dataset == FerDataset.DEMO ? FerIterators.resolveRoot(dataset, root) : root;
+            index = Layouts.index(dataset, r, SkipPolicy.SKIP, options);
+        } catch (FerDataException | IllegalArgumentException e) {
             return new DatasetReport(dataset, root, false, e.getMessage(), Map.of(), List.of(), Map.of());
         }
         List<Problem> problems = new ArrayList<>(index.problems());
@@ -45,8 +56,10 @@ public final class DatasetCheck {
         String layout = index.layout();
         for (Split s : dataset.splits()) {
             if (java.util.Arrays.stream(counts.get(s)).sum() == 0) {
-                layoutOk = false;
-                layout = layout + "; but the " + s.cliName() + " split is empty";
+                // a layout that has no such split (Kaggle's train.csv) says so in its name; an empty split it should have is wrong
+                boolean provided = index.layoutSplits().contains(s);
+                layoutOk &= !provided;
+                layout = layout + (provided ? "; but the " + s.cliName() + " split is empty" : "; no " + s.cliName() + " split");
             }
         }
         return new DatasetReport(dataset, root, layoutOk, layout, counts, problems, index.excludedByRule());

@@ -20,6 +20,7 @@ public final class DatasetIndex {
     private final Map<Split, List<Sample>> samples;
     private final List<Problem> problems;
     private final Map<String, Integer> excludedByRule;
+    private final java.util.Set<Split> layoutSplits;
 
     DatasetIndex(FerDataset dataset, Path root, String layout, Map<Split, List<Sample>> samples, List<Problem> problems,
                  Map<String, Integer> excludedByRule) {
@@ -29,6 +30,12 @@ public final class DatasetIndex {
         this.samples = new EnumMap<>(samples);
         this.problems = List.copyOf(problems);
         this.excludedByRule = Collections.unmodifiableMap(new LinkedHashMap<>(excludedByRule));
+        this.layoutSplits = layout.startsWith(Layouts.KAGGLE_LAYOUT) ? java.util.EnumSet.of(Split.TRAIN) : dataset.splits();
+    }
+
+    /** The splits the layout found can hold: the dataset's, except Kaggle's {@code train.csv} (training only). */
+    public java.util.Set<Split> layoutSplits() {
+        return layoutSplits;
     }
 
     public FerDataset dataset() {

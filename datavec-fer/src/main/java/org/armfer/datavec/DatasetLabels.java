@@ -35,8 +35,18 @@ public final class DatasetLabels {
             Map.entry("anger", 6), Map.entry("contempt", 7));
 
     /**
+     * Folder numbers of AffectNet copies that number the classes alphabetically (0 anger, 1 contempt, 2 disgust, 3 fear,
+     * 4 happy, 5 neutral, 6 sad, 7 surprise) instead of by AffectNet's codes; pass it as
+     * {@link FerDataConfig.Builder#folderLabels(Map)}, since the two cannot be told apart from the folders.
+     */
+    public static final Map<String, FerLabel> AFFECTNET_ALPHABETICAL_FOLDERS = Map.of(
+            "0", FerLabel.ANGER, "1", FerLabel.CONTEMPT, "2", FerLabel.DISGUST, "3", FerLabel.FEAR,
+            "4", FerLabel.HAPPINESS, "5", FerLabel.NEUTRAL, "6", FerLabel.SADNESS, "7", FerLabel.SURPRISE);
+
+    /**
      * The canonical label of a class folder: a name from {@link #FOLDER_NAMES}, or a number in the dataset's own
-     * numbering (FER2013 0-6, RAF-DB 1-7, AffectNet 0-7). Returns -1 for a folder that names no class.
+     * numbering (FER2013 0-6 = its emotion codes, FER+ 0-7 = its vote-column order, RAF-DB 1-7, AffectNet 0-7 = its
+     * expression codes). Returns -1 for a folder that names no class. Never derived from the listing order.
      */
     public static int folderLabel(FerDataset dataset, String folder) {
         String f = folder.strip().toLowerCase(Locale.ROOT);
@@ -54,9 +64,10 @@ public final class DatasetLabels {
                 return n < FER2013_TO_CANONICAL.length ? FER2013_TO_CANONICAL[n] : -1;
             case RAFDB:
                 return n >= 1 && n <= 7 ? RAFDB_TO_CANONICAL[n] : -1;
+            case FERPLUS:
+                return n < FERPLUS_COLUMNS_TO_CANONICAL.length ? FERPLUS_COLUMNS_TO_CANONICAL[n] : -1;
             case AFFECTNET7:
             case AFFECTNET8:
-            case FERPLUS:
                 return n <= AFFECTNET_LAST_EXPRESSION ? n : -1;
             default:
                 return -1;

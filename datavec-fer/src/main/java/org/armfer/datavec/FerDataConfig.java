@@ -1,6 +1,8 @@
 package org.armfer.datavec;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /** Everything {@link FerIterators#iterator(FerDataConfig)} needs; build with {@link #builder()}. */
@@ -17,6 +19,8 @@ public final class FerDataConfig {
     private final boolean shuffle;
     private final long seed;
     private final SkipPolicy skipPolicy;
+    private final FerLayout layout;
+    private final Map<String, FerLabel> folderLabels;
 
     private FerDataConfig(Builder b) {
         this.dataset = Objects.requireNonNull(b.dataset, "dataset");
@@ -36,6 +40,21 @@ public final class FerDataConfig {
         this.shuffle = b.shuffle == null ? split == Split.TRAIN : b.shuffle;
         this.seed = b.seed;
         this.skipPolicy = Objects.requireNonNull(b.skipPolicy, "skipPolicy");
+        this.layout = Objects.requireNonNull(b.layout, "layout");
+        if (!layout.appliesTo(dataset)) {
+            throw new IllegalArgumentException("layout " + layout + " does not hold " + dataset.cliName() + "; its layouts: "
+                    + FerLayout.forDataset(dataset));
+        }
+        if (b.folderLabels != null) {
+            for (Map.Entry<String, FerLabel> e : b.folderLabels.entrySet()) {
+                if (e.getKey() == null || e.getKey().isBlank() || e.getValue() == null) {
+                    throw new IllegalArgumentException("folderLabels: folder name and label must be given; got " + e);
+                }
+            }
+            this.folderLabels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.folderLabels));
+        } else {
+            this.folderLabels = null;
+        }
     }
 
     public static Builder builder() {
@@ -54,8 +73,27 @@ public final class FerDataConfig {
     public boolean shuffle() { return shuffle; }
     public long seed() { return seed; }
     public SkipPolicy skipPolicy() { return skipPolicy; }
+    /** The layout to read ({@link FerLayout#AUTO}: detect). */
+    public FerLayout layout() { return layout; }
+    /** Explicit class-folder names for {@link FerLayout#FOLDERS}, or null for the documented defaults. */
+    public Map<String, FerLabel> folderLabels() { return folderLabels; }
 
-    /** Builder; defaults: 224x224, 3 channels, no augmentation, no MRR, shuffled for TRAIN only, seed 42, STRICT. */
+    Layouts.Options options() {
+        return new Layouts.Options(layout, folderLabels);
+    }
+
+    @Override
+    public String toString() {
+        return "FerDataConfig{dataset=" + dataset.cliName() + ", root=" + root + ", split=" + split.cliName() + ", batchSize="
+                + batchSize + ", imageSize=" + imageSize + ", channels=" + channels + ", augment=" + augment + ", mrr=" + mrr
+                + ", shuffle=" + shuffle + ", seed=" + seed + ", skipPolicy=" + skipPolicy + ", layout=" + layout
+                + (folderLabels == null ? "" : ", folderLabels=" + folderLabels) + "}";
+    }
+
+    /**
+     * Builder; defaults: split TRAIN, batch 32, 224x224, 3 channels, no augmentation, no MRR, shuffled for TRAIN only,
+     * seed 42, STRICT, layout AUTO, the documented class-folder names.
+     */
     public static final class Builder {
         private FerDataset dataset;
         private Path root;
@@ -68,6 +106,8 @@ public final class FerDataConfig {
         private Boolean shuffle;
         private long seed = 42;
         private SkipPolicy skipPolicy = SkipPolicy.STRICT;
+        private FerLayout layout = FerLayout.AUTO;
+        private Map<String, FerLabel> folderLabels;
 
         public Builder dataset(FerDataset d) { this.dataset = d; return this; }
         public Builder root(Path root) { this.root = root; return this; }
@@ -82,6 +122,13 @@ public final class FerDataConfig {
         public Builder shuffle(boolean on) { this.shuffle = on; return this; }
         public Builder seed(long seed) { this.seed = seed; return this; }
         public Builder skipPolicy(SkipPolicy p) { this.skipPolicy = p; return this; }
+        /** Read only this layout instead of detecting one (for a root that holds several). */
+        public Builder layout(FerLayout l) { this.layout = l; return this; }
+        /**
+         * Folder-per-class copies: the label of each class-folder name (case-insensitive), replacing the documented
+         * defaults; e.g. {@link DatasetLabels#AFFECTNET_ALPHABETICAL_FOLDERS}. A folder not in the map is an error.
+         */
+        public Builder folderLabels(Map<String, FerLabel> m) { this.folderLabels = m == null ? null : new LinkedHashMap<>(m); return this; }
 
         public FerDataConfig build() {
             return new FerDataConfig(this);

@@ -22,8 +22,9 @@ public final class FerIterators {
     }
 
     /**
-     * An iterator over {@code split} of {@code dataset} at {@code root} (null root for {@code demo}): features
-     * {@code [N, 3, S, S]} normalised, one-hot labels in the canonical order. {@code augment} and {@code mrr} only ever
+     * An iterator over {@code split} of {@code dataset} at {@code root} (null root for {@code demo}: the default demo
+     * directory): features {@code [N, 3, S, S]} float, ImageNet-normalised, one-hot labels {@code [N, numClasses]} in the
+     * canonical order; batches of {@code batchSize} (the last one may be smaller); layout detected, STRICT. {@code augment} and {@code mrr} only ever
      * apply to the training split. {@code reset()} starts a new epoch (fresh shuffle, MRR draw and augmentation),
      * deterministic given the seed and the number of resets.
      */
@@ -33,14 +34,28 @@ public final class FerIterators {
                 .imageSize(imageSize).augment(augment).mrr(mrr).seed(seed).build());
     }
 
+    /**
+     * An iterator with every option of {@link FerDataConfig}. The returned iterator is a {@link FerDataSetIterator}
+     * ({@code epochSize()}, {@code problems()}).
+     */
     public static DataSetIterator iterator(FerDataConfig c) {
-        DatasetIndex index = index(c.dataset(), c.root(), c.skipPolicy());
+        DatasetIndex index = index(c.dataset(), c.root(), c.skipPolicy(), c.options());
         return new FerDataSetIterator(index, c);
     }
 
-    /** The (cached) index of a dataset root. */
-    public static synchronized DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy) {
-        Path r = root == null && dataset == FerDataset.DEMO ? DemoDataset.ensure(DemoDataset.defaultDir()) : root;
+    /** The (cached) index of a dataset root, layout detected. */
+    public static DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy) {
+        return index(dataset, root, policy, Layouts.Options.AUTO);
+    }
+
+    /** The (cached) index of a dataset root as {@code config} says (dataset, root, skip policy, layout, folder names). */
+    public static DatasetIndex index(FerDataConfig config) {
+        return index(config.dataset(), config.root(), config.skipPolicy(), config.options());
+    }
+
+    /** The root a config reads: its own, or for {@link FerDataset#DEMO} without one the written {@link DemoDataset#defaultDir()}. */
+    static Path resolveRoot(FerDataset dataset, Path root) {
+        Path r = root == null && dataset == FerDataset.DEMO ? DemoDataset.defaultDir() : root;
         if (r == null) {
             throw new IllegalArgumentException("A dataset root is required for " + dataset.cliName());
         }
@@ -48,10 +63,15 @@ public final class FerIterators {
         if (dataset == FerDataset.DEMO) {
             DemoDataset.ensure(r);
         }
-        String key = dataset + "|" + r + "|" + policy + "|" + stamp(r);
+        return r;
+    }
+
+    static synchronized DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
+        Path r = resolveRoot(dataset, root);
+        String key = dataset + "|" + r + "|" + policy + "|" + options.key() + "|" + stamp(r);
         DatasetIndex index = CACHE.get(key);
         if (index == null) {
-            index = Layouts.index(dataset, r, policy);
+            index = Layouts.index(dataset, r, policy, options);
             CACHE.put(key, index);
         }
         return index;

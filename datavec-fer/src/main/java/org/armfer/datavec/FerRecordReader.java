@@ -26,15 +26,25 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
- * A DataVec {@code RecordReader} over one split of a FER dataset, in file order: records
- * {@code [NDArrayWritable image [1, C, S, S] (normalised as ImagePreprocessor.evaluation), IntWritable canonical label]},
- * label index 1, for {@code RecordReaderDataSetIterator(reader, batch, 1, numClasses)}. Every record carries metadata
- * (the label file and line, or the image file) that {@link #loadFromMetaData(RecordMetaData)} reads back.
- * {@link #initialize(InputSplit)} takes a {@link FileSplit} of the dataset root, or any split when the root was given
- * to the constructor.
+ * A DataVec {@code RecordReader} over one split of a FER dataset, in file order (no shuffling, no augmentation, no
+ * MRR: those are {@link FerIterators}'s): records
+ * {@code [NDArrayWritable image, IntWritable canonical label]}, label index 1, for
+ * {@code new RecordReaderDataSetIterator(reader, batch, 1, numClasses)}. The image is a float {@code [1, C, S, S]} array,
+ * already resized and ImageNet-normalised exactly as {@link ImagePreprocessor#evaluation(int, int)} does (not 0-255), so
+ * no further normaliser is needed.
+ * <p>
+ * Every record carries metadata that {@link #loadFromMetaData(RecordMetaData)} reads back: a
+ * {@link RecordMetaDataLine} (label file and 1-based line) for CSV and list layouts, a {@link RecordMetaDataURI} (the
+ * image or {@code _exp.npy} file) for folder and npy layouts.
+ * <p>
+ * The canonical constructor takes a {@link FerDataConfig} (dataset, root, split, channels, image size, skip policy,
+ * layout; batch size and training options are not used). {@link #initialize(InputSplit)} takes a {@link FileSplit} of
+ * the dataset root, or any split when the config has the root (better for large datasets: DataVec's {@code FileSplit}
+ * lists every file below its directory).
  */
 public class FerRecordReader extends BaseRecordReader {
 
+    private final FerDataConfig config;
     private final FerDataset dataset;
     private Path root;
     private final Split split;
@@ -47,15 +57,20 @@ public class FerRecordReader extends BaseRecordReader {
     private Record lookahead;
     private Configuration conf;
 
+    /** The canonical constructor: everything from {@code config}. */
+    public FerRecordReader(FerDataConfig config) {
+        this.config = config;
+        this.dataset = config.dataset();
+        this.root = config.root();
+        this.split = config.split();
+        this.policy = config.skipPolicy();
+        this.pre = ImagePreprocessor.evaluation(config.channels(), config.imageSize());
+    }
+
+    /** A reader of {@code split} at {@code root} (null: from {@link #initialize(InputSplit)}), layout detected. */
     public FerRecordReader(FerDataset dataset, Path root, Split split, int channels, int imageSize, SkipPolicy policy) {
-        this.dataset = dataset;
-        this.root = root;
-        this.split = split;
-        this.policy = policy;
-        this.pre = ImagePreprocessor.evaluation(channels, imageSize);
-        if (!dataset.splits().contains(split)) {
-            throw new IllegalArgumentException(dataset.cliName() + " has no " + split.cliName() + " split; it has " + dataset.splits());
-        }
+        this(FerDataConfig.builder().dataset(dataset).root(root).split(split).channels(channels).imageSize(imageSize)
+                .skipPolicy(policy).build());
     }
 
     /** A reader whose root comes from {@link #initialize(InputSplit)}. */
@@ -72,8 +87,9 @@ public class FerRecordReader extends BaseRecordReader {
             throw new IllegalArgumentException("FerRecordReader needs the dataset root: pass it to the constructor or"
                     + " initialize with new FileSplit(rootDir)");
         }
-        DatasetIndex index = FerIterators.index(dataset, root, policy);
+        DatasetIndex index = FerIterators.index(dataset, root, policy, config.options());
         samples = index.samples(split);
+        problems.clear();
         problems.addAll(index.problems());
         byKey = new HashMap<>();
         for (Sample s : samples) byKey.put(key(s.file().toUri(), s.line()), s);

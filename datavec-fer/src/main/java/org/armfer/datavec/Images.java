@@ -25,7 +25,8 @@ public final class Images {
         try (InputStream in = Files.newInputStream(file)) {
             BufferedImage img = ImageIO.read(in);
             if (img == null) {
-                throw new FerDataException(new Problem(file, 0, "not a decodable image (JPEG, PNG, BMP or GIF)"));
+                throw new FerDataException(new Problem(file, 0, "not a decodable image (JPEG, PNG, BMP or GIF; " + Files.size(file)
+                        + " bytes)"));
             }
             return img;
         } catch (IOException | RuntimeException e) {
@@ -49,10 +50,13 @@ public final class Images {
         int c = gray ? 1 : 3;
         float[] px = new float[c * h * w];
         if (gray) {
+            // 8-bit gray as is; 16-bit gray PNGs scaled to 0-255
+            int bits = img.getSampleModel().getSampleSize(0);
+            float toByte = bits <= 8 ? 1f : 255f / ((1 << Math.min(bits, 16)) - 1);
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 img.getRaster().getSamples(x0, y0 + y, w, 1, 0, row);
-                for (int x = 0; x < w; x++) px[y * w + x] = row[x] & 0xFF;
+                for (int x = 0; x < w; x++) px[y * w + x] = row[x] * toByte;
             }
         } else {
             int[] rgb = img.getRGB(x0, y0, w, h, null, 0, w);
@@ -68,53 +72,97 @@ public final class Images {
     }
 
     /**
-     * {@code raw} as {@code channels x size x size} floats in [0, 1]: bilinearly resized (half-pixel centres, as
-     * PyTorch's {@code interpolate(align_corners=False)}), gray replicated to 3 channels or RGB reduced to gray
-     * (ITU-R 601 luma) as asked.
+     * {@code raw} as {@code channels x size x size} floats in [0, 1]: bilinearly resized, gray replicated to 3 channels
+     * or RGB reduced to gray (ITU-R 601 luma) as asked.
+     * <p>
+     * The resampling is PIL's {@code Image.resize(BILINEAR)}, which torchvision's {@code Resize} calls on the reference
+     * training's PIL images: a triangle filter whose support widens with the reduction factor, so that a large AffectNet
+     * image shrunk to 224 is averaged, not aliased. Enlarging (FER2013's 48 to 224) it is exactly plain bilinear
+     * interpolation with half-pixel centres (PyTorch's {@code interpolate(align_corners=False)}).
      */
     public static float[] resize01(Sample.RawImage raw, int channels, int size) {
-        float[] out = new float[channels * size * size];
-        int h = raw.height(), w = raw.width();
-        float sy = (float) h / size, sx = (float) w / size;
-        int[] x0 = new int[size], x1 = new int[size];
-        float[] fx = new float[size];
-        for (int x = 0; x < size; x++) {
-            float src = Math.max(0f, (x + 0.5f) * sx - 0.5f);
-            x0[x] = Math.min((int) src, w - 1);
-            x1[x] = Math.min(x0[x] + 1, w - 1);
-            fx[x] = src - x0[x];
-        }
-        int plane = size * size;
-        int inPlane = h * w;
+        int h = raw.height(), w = raw.width(), inPlane = h * w, plane = size * size;
+        Filter fx = Filter.of(w, size), fy = Filter.of(h, size);
         float[] p = raw.pixels();
-        for (int y = 0; y < size; y++) {
-            float srcY = Math.max(0f, (y + 0.5f) * sy - 0.5f);
-            int ya = Math.min((int) srcY, h - 1);
-            int yb = Math.min(ya + 1, h - 1);
-            float fy = srcY - ya;
-            for (int x = 0; x < size; x++) {
-                for (int oc = 0; oc < channels; oc++) {
-                    float v;
-                    if (raw.channels() == channels) {
-                        v = bilinear(p, oc * inPlane, w, ya, yb, x0[x], x1[x], fy, fx[x]);
-                    } else if (raw.channels() == 1) {
-                        v = bilinear(p, 0, w, ya, yb, x0[x], x1[x], fy, fx[x]);
-                    } else {
-                        v = 0.299f * bilinear(p, 0, w, ya, yb, x0[x], x1[x], fy, fx[x])
-                                + 0.587f * bilinear(p, inPlane, w, ya, yb, x0[x], x1[x], fy, fx[x])
-                                + 0.114f * bilinear(p, 2 * inPlane, w, ya, yb, x0[x], x1[x], fy, fx[x]);
-                    }
-                    out[oc * plane + y * size + x] = v / 255f;
+        float[] resized = new float[raw.channels() * plane];
+        float[] tmp = new float[h * size];
+        for (int c = 0; c < raw.channels(); c++) {
+            // horizontal pass: h x w -> h x size
+            for (int y = 0; y < h; y++) {
+                int in = c * inPlane + y * w;
+                for (int x = 0; x < size; x++) {
+                    int k0 = x * fx.stride, s0 = fx.start[x];
+                    float v = 0;
+                    for (int j = 0; j < fx.count[x]; j++) v += fx.weights[k0 + j] * p[in + s0 + j];
+                    tmp[y * size + x] = v;
                 }
+            }
+            // vertical pass: h x size -> size x size
+            for (int y = 0; y < size; y++) {
+                int k0 = y * fy.stride, s0 = fy.start[y], out = c * plane + y * size;
+                for (int x = 0; x < size; x++) resized[out + x] = 0;
+                for (int j = 0; j < fy.count[y]; j++) {
+                    float wgt = fy.weights[k0 + j];
+                    int row = (s0 + j) * size;
+                    for (int x = 0; x < size; x++) resized[out + x] += wgt * tmp[row + x];
+                }
+            }
+        }
+        float[] out = new float[channels * plane];
+        if (raw.channels() == channels) {
+            for (int i = 0; i < out.length; i++) out[i] = resized[i] / 255f;
+        } else if (raw.channels() == 1) {
+            // gray replicated to every channel, as the paper does for FER2013
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < plane; i++) out[c * plane + i] = resized[i] / 255f;
+            }
+        } else {
+            for (int i = 0; i < plane; i++) {
+                out[i] = (0.299f * resized[i] + 0.587f * resized[plane + i] + 0.114f * resized[2 * plane + i]) / 255f;
             }
         }
         return out;
     }
 
-    private static float bilinear(float[] p, int off, int w, int ya, int yb, int xa, int xb, float fy, float fx) {
-        float top = p[off + ya * w + xa] * (1 - fx) + p[off + ya * w + xb] * fx;
-        float bottom = p[off + yb * w + xa] * (1 - fx) + p[off + yb * w + xb] * fx;
-        return top * (1 - fy) + bottom * fy;
+    /** PIL's bilinear resampling coefficients for one axis ({@code ImagingResample}'s {@code precompute_coeffs}). */
+    private static final class Filter {
+        final int[] start;
+        final int[] count;
+        final float[] weights;
+        final int stride;
+
+        private Filter(int[] start, int[] count, float[] weights, int stride) {
+            this.start = start;
+            this.count = count;
+            this.weights = weights;
+            this.stride = stride;
+        }
+
+        static Filter of(int in, int out) {
+            double scale = (double) in / out;
+            double filterScale = Math.max(scale, 1.0);
+            double support = filterScale; // the triangle's support is 1, widened by the reduction factor
+            int stride = (int) Math.ceil(support) * 2 + 1;
+            int[] start = new int[out], count = new int[out];
+            float[] weights = new float[out * stride];
+            double[] k = new double[stride];
+            for (int o = 0; o < out; o++) {
+                double center = (o + 0.5) * scale;
+                int min = Math.max(0, (int) (center - support + 0.5));
+                int max = Math.min(in, (int) (center + support + 0.5));
+                int n = Math.min(stride, max - min);
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    double t = Math.abs((j + min - center + 0.5) / filterScale);
+                    k[j] = t < 1 ? 1 - t : 0;
+                    sum += k[j];
+                }
+                for (int j = 0; j < n; j++) weights[o * stride + j] = (float) (sum == 0 ? 0 : k[j] / sum);
+                start[o] = min;
+                count[o] = n;
+            }
+            return new Filter(start, count, weights, stride);
+        }
     }
 
     /** In place: {@code (v - mean[c]) / std[c]}; one channel uses the means of the RGB values. */

@@ -29,6 +29,7 @@ final class Layouts {
 
     static final int FER_SIDE = 48;
     static final int FER_PIXELS = FER_SIDE * FER_SIDE;
+    static final String KAGGLE_LAYOUT = "Kaggle train.csv";
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
     private Layouts() {
@@ -57,32 +58,56 @@ final class Layouts {
         }
     }
 
+    /** What the caller chose about the layout: which one ({@link FerLayout#AUTO}: detect), and class-folder names. */
+    record Options(FerLayout layout, Map<String, FerLabel> folderLabels) {
+        static final Options AUTO = new Options(FerLayout.AUTO, null);
+
+        Options {
+            layout = layout == null ? FerLayout.AUTO : layout;
+            if (folderLabels != null) {
+                Map<String, FerLabel> m = new LinkedHashMap<>();
+                folderLabels.forEach((k, v) -> m.put(k.strip().toLowerCase(Locale.ROOT), v));
+                folderLabels = java.util.Collections.unmodifiableMap(m);
+            }
+        }
+
+        boolean tries(FerLayout l) {
+            return layout == FerLayout.AUTO || layout == l;
+        }
+
+        /** For cache keys. */
+        String key() {
+            return layout + "|" + (folderLabels == null ? "default" : new java.util.TreeMap<>(folderLabels).toString());
+        }
+    }
+
     static DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy) {
+        return index(dataset, root, policy, Options.AUTO);
+    }
+
+    static DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy, Options options) {
         if (root == null || !Files.isDirectory(root)) {
-            throw new FerDataException("Dataset root " + root + " is not a directory");
+            throw new FerDataException("Dataset root " + root + " is not a directory" + (root != null && Files.exists(root)
+                    ? "" : " (it does not exist)") + "; " + dataset.cliName() + " expects " + expectedAnyLayout(dataset,
+                    root == null ? Path.of("<root>") : root, options));
+        }
+        if (!options.layout().appliesTo(dataset)) {
+            throw new IllegalArgumentException("Layout " + options.layout() + " does not hold " + dataset.cliName()
+                    + "; its layouts: " + FerLayout.forDataset(dataset));
         }
         Problems problems = new Problems(policy);
         Map<Split, List<Sample>> samples = new EnumMap<>(Split.class);
         for (Split s : Split.values()) samples.put(s, new ArrayList<>());
-        String layout;
-        switch (dataset) {
-            case DEMO:
-            case FER2013:
-                layout = fer2013(dataset, root, samples, problems);
-                break;
-            case FERPLUS:
-                layout = ferPlus(root, samples, problems);
-                break;
-            case RAFDB:
-                layout = rafDb(root, samples, problems);
-                break;
-            default:
-                layout = affectNet(dataset, root, samples, problems);
-        }
+        String layout = switch (dataset) {
+            case DEMO, FER2013 -> fer2013(dataset, root, samples, problems, options);
+            case FERPLUS -> ferPlus(root, samples, problems, options);
+            case RAFDB -> rafDb(root, samples, problems, options);
+            case AFFECTNET7, AFFECTNET8 -> affectNet(dataset, root, samples, problems, options);
+        };
         DatasetIndex index = new DatasetIndex(dataset, root, layout, samples, problems.list, problems.excluded);
         if (!problems.list.isEmpty()) {
-            log.warn("{} at {}: {} bad rows or files skipped (first: {})", dataset.cliName(), root, problems.list.size(),
-                    problems.list.get(0));
+            log.warn("{} at {}: {} bad rows or files skipped, by kind {} (first: {}); DatasetCheck lists them all",
+                    dataset.cliName(), root, problems.list.size(), kinds(problems.list), problems.list.get(0));
         }
         if (!problems.excluded.isEmpty()) {
             log.info("{} at {}: rows left out by rule: {}", dataset.cliName(), root, problems.excluded);
@@ -90,27 +115,79 @@ final class Layouts {
         return index;
     }
 
+    /** Problems counted by the first words of their reason (e.g. "image file missing": 3). */
+    static Map<String, Integer> kinds(List<Problem> problems) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (Problem p : problems) {
+            String r = p.reason().replaceAll("'[^']*'", "''").replaceAll("[0-9]+", "N");
+            String[] w = r.split("\\s+");
+            out.merge(String.join(" ", Arrays.copyOf(w, Math.min(w.length, 4))), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    /** What a layout expects where, for messages. */
+    static String expected(FerLayout layout, FerDataset dataset, Path root) {
+        return switch (layout) {
+            case FER2013_CSV -> root.resolve("fer2013.csv") + " (or " + root.resolve("icml_face_data.csv") + ")";
+            case KAGGLE_CSV -> root.resolve("train.csv") + " (Kaggle: emotion,pixels)";
+            case FERPLUS_CSV -> root.resolve("fer2013.csv") + " together with " + root.resolve("fer2013new.csv");
+            case RAFDB_LIST -> root.resolve("EmoLabel").resolve("list_patition_label.txt") + " with images "
+                    + root.resolve("Image").resolve("aligned").resolve("<name>_aligned.jpg");
+            case AFFECTNET_CSV -> root.resolve("Manually_Annotated_file_lists").resolve("training.csv") + " and validation.csv"
+                    + " there, with images under " + root.resolve("Manually_Annotated_Images");
+            case AFFECTNET_NPY -> root.resolve("train_set") + "/{images/N.jpg, annotations/N_exp.npy} and "
+                    + root.resolve("val_set") + "/...";
+            case FOLDERS -> "folders " + root.resolve("train") + "/<class>/<image> and " + root.resolve(
+                    dataset.splits().contains(Split.TEST) ? "test" : "val") + "/<class>/... (class = " + folderClassHelp(dataset) + ")";
+            case AUTO -> expectedAnyLayout(dataset, root, Options.AUTO);
+        };
+    }
+
+    private static String expectedAnyLayout(FerDataset dataset, Path root, Options options) {
+        List<String> parts = new ArrayList<>();
+        for (FerLayout l : FerLayout.forDataset(dataset)) {
+            if (l != FerLayout.AUTO && options.tries(l)) parts.add(expected(l, dataset, root));
+        }
+        return String.join("; or ", parts);
+    }
+
+    private static String folderClassHelp(FerDataset dataset) {
+        String numbers = switch (dataset) {
+            case DEMO, FER2013 -> "0-6 in FER2013's order";
+            case FERPLUS -> "0-7 in FER+'s column order";
+            case RAFDB -> "1-7 in RAF-DB's order";
+            case AFFECTNET7, AFFECTNET8 -> "0-7 in AffectNet's order";
+        };
+        return "a class name such as angry, disgust, fear, happy, sad, surprise, neutral, contempt, or " + numbers;
+    }
+
     // ---------------------------------------------------------------------------------------------- FER2013
 
-    private static String fer2013(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems) {
-        for (String name : new String[]{"fer2013.csv", "icml_face_data.csv"}) {
-            Path f = root.resolve(name);
-            if (Files.isRegularFile(f)) {
-                readFerCsv(f, out, problems, null);
-                return name;
+    private static String fer2013(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems, Options o) {
+        if (o.tries(FerLayout.FER2013_CSV)) {
+            for (String name : new String[]{"fer2013.csv", "icml_face_data.csv"}) {
+                Path f = root.resolve(name);
+                if (Files.isRegularFile(f)) {
+                    readFerCsv(f, out, problems, null);
+                    return name;
+                }
             }
         }
-        Path kaggle = root.resolve("train.csv");
-        if (Files.isRegularFile(kaggle)) {
-            readFerCsv(kaggle, out, problems, Split.TRAIN);
-            return "Kaggle train.csv (training split only; Kaggle's test.csv has no labels)";
+        if (o.tries(FerLayout.KAGGLE_CSV)) {
+            Path kaggle = root.resolve("train.csv");
+            if (Files.isRegularFile(kaggle)) {
+                readFerCsv(kaggle, out, problems, Split.TRAIN);
+                return KAGGLE_LAYOUT + " (training split only; Kaggle's test.csv has no labels)";
+            }
         }
-        if (folderLayout(dataset, root, out, problems)) {
+        if (o.tries(FerLayout.FOLDERS) && folderLayout(dataset, root, out, problems, o)) {
             return "folder per class";
         }
-        throw new FerDataException("No FER2013 data under " + root + ": expected " + root.resolve("fer2013.csv")
-                + " (or icml_face_data.csv, or Kaggle's train.csv), or folders " + root.resolve("train") + "/<class>/ and "
-                + root.resolve("test") + "/<class>/ (class = angry, disgust, fear, happy, sad, surprise, neutral or 0-6)");
+        String hint = Files.isRegularFile(root.resolve("test.csv"))
+                ? ". " + root.resolve("test.csv") + " is Kaggle's unlabelled test set: it can be predicted (FerCsvImages), not trained or evaluated on"
+                : "";
+        throw new FerDataException("No " + dataset.cliName() + " data under " + root + ": expected " + expectedAnyLayout(dataset, root, o) + hint);
     }
 
     /** Header columns of a FER2013-style CSV, trimmed and lower-cased, to their index. */
@@ -250,9 +327,16 @@ final class Layouts {
     /** FER+'s vote columns in fer2013new.csv: 8 emotions, unknown, NF. */
     static final int FERPLUS_VOTES = 10;
 
-    private static String ferPlus(Path root, Map<Split, List<Sample>> out, Problems problems) {
+    private static String ferPlus(Path root, Map<Split, List<Sample>> out, Problems problems, Options o) {
         Path votes = root.resolve("fer2013new.csv");
         Path images = Files.isRegularFile(root.resolve("fer2013.csv")) ? root.resolve("fer2013.csv") : root.resolve("icml_face_data.csv");
+        boolean csvLayout = o.tries(FerLayout.FERPLUS_CSV) && (Files.isRegularFile(votes) || Files.isRegularFile(images));
+        if (!csvLayout) {
+            if (o.tries(FerLayout.FOLDERS) && folderLayout(FerDataset.FERPLUS, root, out, problems, o)) {
+                return "folder per class";
+            }
+            throw new FerDataException("No ferplus data under " + root + ": expected " + expectedAnyLayout(FerDataset.FERPLUS, root, o));
+        }
         if (!Files.isRegularFile(votes) || !Files.isRegularFile(images)) {
             throw new FerDataException("FER+ needs both " + root.resolve("fer2013.csv") + " (the images) and "
                     + votes + " (FER+'s votes, same row order)" + (Files.isRegularFile(votes) ? "; fer2013.csv is missing"
@@ -347,10 +431,10 @@ final class Layouts {
 
     // ---------------------------------------------------------------------------------------------- RAF-DB
 
-    private static String rafDb(Path root, Map<Split, List<Sample>> out, Problems problems) {
+    private static String rafDb(Path root, Map<Split, List<Sample>> out, Problems problems, Options o) {
         Path labels = root.resolve("EmoLabel").resolve("list_patition_label.txt");
         Path images = root.resolve("Image").resolve("aligned");
-        if (Files.isRegularFile(labels)) {
+        if (o.tries(FerLayout.RAFDB_LIST) && Files.isRegularFile(labels)) {
             if (!Files.isDirectory(images)) {
                 throw new FerDataException("RAF-DB: " + labels + " found but no image folder " + images);
             }
@@ -400,20 +484,18 @@ final class Layouts {
             }
             return "EmoLabel/list_patition_label.txt + Image/aligned";
         }
-        if (folderLayout(FerDataset.RAFDB, root, out, problems)) {
+        if (o.tries(FerLayout.FOLDERS) && folderLayout(FerDataset.RAFDB, root, out, problems, o)) {
             return "folder per class";
         }
-        throw new FerDataException("No RAF-DB data under " + root + ": expected " + labels + " and " + images
-                + "/*_aligned.jpg, or folders " + root.resolve("train") + "/<1-7 or class name>/ and " + root.resolve("test")
-                + "/... (or valid/)");
+        throw new FerDataException("No rafdb data under " + root + ": expected " + expectedAnyLayout(FerDataset.RAFDB, root, o));
     }
 
     // ---------------------------------------------------------------------------------------------- AffectNet
 
-    private static String affectNet(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems) {
+    private static String affectNet(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems, Options o) {
         Path lists = root.resolve("Manually_Annotated_file_lists");
         Path imageRoot = root.resolve("Manually_Annotated_Images");
-        if (Files.isDirectory(lists)) {
+        if (o.tries(FerLayout.AFFECTNET_CSV) && Files.isDirectory(lists)) {
             Path train = lists.resolve("training.csv"), val = lists.resolve("validation.csv");
             if (!Files.isRegularFile(train) || !Files.isRegularFile(val) || !Files.isDirectory(imageRoot)) {
                 throw new FerDataException("AffectNet (Manually_Annotated): expected " + train + ", " + val + " and the image folder "
@@ -423,17 +505,15 @@ final class Layouts {
             affectNetCsv(dataset, val, imageRoot, out.get(Split.VALIDATION), problems);
             return "Manually_Annotated_file_lists + Manually_Annotated_Images";
         }
-        if (Files.isDirectory(root.resolve("train_set")) || Files.isDirectory(root.resolve("val_set"))) {
+        if (o.tries(FerLayout.AFFECTNET_NPY) && (Files.isDirectory(root.resolve("train_set")) || Files.isDirectory(root.resolve("val_set")))) {
             affectNetNpy(dataset, root.resolve("train_set"), out.get(Split.TRAIN), problems);
             affectNetNpy(dataset, root.resolve("val_set"), out.get(Split.VALIDATION), problems);
             return "train_set/val_set with images/ and annotations/*_exp.npy";
         }
-        if (folderLayout(dataset, root, out, problems)) {
+        if (o.tries(FerLayout.FOLDERS) && folderLayout(dataset, root, out, problems, o)) {
             return "folder per class";
         }
-        throw new FerDataException("No AffectNet data under " + root + ": expected " + lists.resolve("training.csv") + ", "
-                + lists.resolve("validation.csv") + " and " + imageRoot + "/; or " + root.resolve("train_set")
-                + "/{images,annotations} and " + root.resolve("val_set") + "/...; or folders train/0-7/ and val/0-7/");
+        throw new FerDataException("No " + dataset.cliName() + " data under " + root + ": expected " + expectedAnyLayout(dataset, root, o));
     }
 
     /** Keeps an AffectNet expression code per the task, counting what a rule leaves out; -1 when not kept. */
@@ -594,7 +674,7 @@ final class Layouts {
      * Folder-per-class copies: {@code <root>/<split>/<class>/<image>}, class = a name of
      * {@link DatasetLabels#FOLDER_NAMES} or a number in the dataset's own numbering. False when there is no train folder.
      */
-    static boolean folderLayout(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems) {
+    static boolean folderLayout(FerDataset dataset, Path root, Map<Split, List<Sample>> out, Problems problems, Options o) {
         boolean any = false;
         for (Split split : Split.values()) {
             for (String name : SPLIT_FOLDERS.get(split)) {
@@ -606,14 +686,14 @@ final class Layouts {
                 if (split == Split.TEST && !dataset.splits().contains(Split.TEST)) target = Split.VALIDATION;
                 if (!out.get(target).isEmpty()) continue;
                 any |= split == Split.TRAIN;
-                readClassFolders(dataset, dir, out.get(target), problems);
+                readClassFolders(dataset, dir, out.get(target), problems, o);
                 break;
             }
         }
         return any;
     }
 
-    private static void readClassFolders(FerDataset dataset, Path splitDir, List<Sample> out, Problems problems) {
+    private static void readClassFolders(FerDataset dataset, Path splitDir, List<Sample> out, Problems problems, Options o) {
         List<Path> classes;
         try (Stream<Path> s = Files.list(splitDir)) {
             classes = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
@@ -621,15 +701,18 @@ final class Layouts {
             throw new FerDataException("Cannot list " + splitDir + ": " + e.getMessage(), e);
         }
         for (Path c : classes) {
-            int label = DatasetLabels.folderLabel(dataset, c.getFileName().toString());
-            if (label < 0 || label >= dataset.numClasses()) {
-                if (label == 7 && dataset.numClasses() == 7) {
-                    problems.exclude("contempt (7-class task)");
-                    continue;
-                }
+            String folder = c.getFileName().toString();
+            int label;
+            if (o.folderLabels() != null) {
+                FerLabel l = o.folderLabels().get(folder.strip().toLowerCase(Locale.ROOT));
+                label = l == null ? -1 : l.ordinal();
+            } else {
+                label = DatasetLabels.folderLabel(dataset, folder);
+            }
+            if (label < 0) {
                 throw new FerDataException("Class folder " + c + " names no class of " + dataset.cliName() + "; allowed: "
-                        + new java.util.TreeSet<>(DatasetLabels.FOLDER_NAMES.keySet()) + " or the dataset's label numbers ("
-                        + (dataset == FerDataset.RAFDB ? "1-7" : dataset.numClasses() == 8 ? "0-7" : "0-6") + ")");
+                        + (o.folderLabels() != null ? "the given folder mapping " + new java.util.TreeMap<>(o.folderLabels())
+                        : folderClassHelp(dataset) + " (all names: " + new java.util.TreeSet<>(DatasetLabels.FOLDER_NAMES.keySet()) + ")"));
             }
             List<Path> files;
             try (Stream<Path> s = Files.list(c)) {
@@ -642,6 +725,10 @@ final class Layouts {
                 int dot = n.lastIndexOf('.');
                 if (!IMAGE_EXTENSIONS.contains(dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT))) {
                     problems.add(f, 0, "not an image file (expected " + IMAGE_EXTENSIONS + ")");
+                    continue;
+                }
+                if (label >= dataset.numClasses()) {
+                    problems.exclude("contempt (7-class task)");
                     continue;
                 }
                 out.add(new Sample(f, 0, label, new FileSource(f, null)));
