@@ -3,24 +3,30 @@ package org.armfer.datavec;
 import java.util.Random;
 
 /**
- * Training-time augmentation, as the reference training does: horizontal flip (p = 0.5), Gaussian noise, and random
- * erasing (torchvision's {@code RandomErasing}: p = 0.5, area 2-10% of the image, aspect ratio 0.3-3.3, erased to 0
- * after normalisation). Works on normalised {@code C x S x S} float images in place. Evaluation never augments.
+ * Training-time augmentation, as the reference training does: horizontal flip (p = 0.5), Gaussian pixel noise
+ * (p = 0.5, standard deviation sqrt(30) on the 0-255 scale, the reference's {@code add_g(var=30)}), clipped to the
+ * valid range, and random erasing (torchvision's {@code RandomErasing}: p = 0.5, area 2-10% of the image, aspect ratio
+ * 0.3-3.3 log-uniform, erased to 0 after normalisation, i.e. to the mean colour). Flip and noise work on the {@code [0, 1]}
+ * image, erasing on the normalised one; all in place on {@code C x S x S} float arrays. Evaluation never augments.
  */
 public final class Augmentation {
 
-    /** Standard deviation of the Gaussian noise, in units of [0, 1] pixel values. */
-    public static final float NOISE_STD = 0.02f;
+    public static final double FLIP_PROBABILITY = 0.5;
+    public static final double NOISE_PROBABILITY = 0.5;
+    /** Standard deviation of the Gaussian noise, in units of [0, 1] pixel values: sqrt(30) / 255. */
+    public static final float NOISE_STD = (float) (Math.sqrt(30) / 255);
     public static final double ERASE_PROBABILITY = 0.5;
     public static final double ERASE_MIN_AREA = 0.02;
     public static final double ERASE_MAX_AREA = 0.1;
+    public static final double ERASE_MIN_RATIO = 0.3;
+    public static final double ERASE_MAX_RATIO = 3.3;
 
     private Augmentation() {
     }
 
     /** Flip and noise on an image in [0, 1] (before normalisation). */
     static void flipAndNoise(float[] img, int channels, int size, Random r) {
-        if (r.nextBoolean()) {
+        if (r.nextDouble() < FLIP_PROBABILITY) {
             for (int c = 0; c < channels; c++) {
                 for (int y = 0; y < size; y++) {
                     int row = c * size * size + y * size;
@@ -32,8 +38,11 @@ public final class Augmentation {
                 }
             }
         }
-        for (int i = 0; i < img.length; i++) {
-            img[i] = Math.min(1f, Math.max(0f, img[i] + (float) r.nextGaussian() * NOISE_STD));
+        if (r.nextDouble() < NOISE_PROBABILITY) {
+            // one noise value per pixel position and channel, as add_g draws noise of the image's full shape
+            for (int i = 0; i < img.length; i++) {
+                img[i] = Math.min(1f, Math.max(0f, img[i] + (float) r.nextGaussian() * NOISE_STD));
+            }
         }
     }
 
@@ -45,7 +54,7 @@ public final class Augmentation {
         double area = size * size;
         for (int attempt = 0; attempt < 10; attempt++) {
             double target = area * (ERASE_MIN_AREA + r.nextDouble() * (ERASE_MAX_AREA - ERASE_MIN_AREA));
-            double logRatio = Math.log(0.3) + r.nextDouble() * (Math.log(1 / 0.3) - Math.log(0.3));
+            double logRatio = Math.log(ERASE_MIN_RATIO) + r.nextDouble() * (Math.log(ERASE_MAX_RATIO) - Math.log(ERASE_MIN_RATIO));
             double ratio = Math.exp(logRatio);
             int h = (int) Math.round(Math.sqrt(target * ratio));
             int w = (int) Math.round(Math.sqrt(target / ratio));

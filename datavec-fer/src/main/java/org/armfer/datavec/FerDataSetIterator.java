@@ -1,6 +1,5 @@
 package org.armfer.datavec;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
@@ -9,32 +8,49 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
- * Batches of one split: images decoded and preprocessed on the fly ({@link ImagePreprocessor}), one-hot canonical
- * labels. Each pass (epoch) has its order (file order, a seeded shuffle, or an MRR draw) and augmentation drawn from
- * (seed, epoch); {@code reset()} starts the next epoch. An image that cannot be loaded fails with its file and line,
- * or under {@link SkipPolicy#SKIP} is skipped and listed in {@link #problems()}.
+ * Batches of one split: features {@code [N, C, S, S]} float (resized, ImageNet-normalised, augmented for training
+ * when asked), one-hot labels {@code [N, numClasses]} in the canonical order.
+ * <p>
+ * Each pass (epoch) has its order (file order, a seeded shuffle, or an MRR draw) and its augmentation drawn from
+ * (seed, epoch); {@code reset()} starts the next epoch, so epoch k is the same for the same seed whoever runs it. The
+ * augmentation of an example depends only on (seed, epoch, position in the epoch), which lets the images of a batch be
+ * prepared in parallel with results independent of thread timing.
+ * <p>
+ * An image that cannot be loaded fails with its label file and line (or image file), or under
+ * {@link SkipPolicy#SKIP} is skipped, logged (the first few, then a per-epoch summary) and listed in
+ * {@link #problems()}; {@link #hasNext()} only answers true while a loadable example is left.
  */
 public final class FerDataSetIterator implements DataSetIterator {
 
     private static final Logger log = LoggerFactory.getLogger(FerDataSetIterator.class);
+    private static final int WARN_EACH = 5;
 
     private final List<Sample> samples;
     private final FerDataConfig config;
     private final int numClasses;
     private final ImagePreprocessor pre;
     private final MinimalRandomResampling mrr;
-    private final List<Problem> problems = new ArrayList<>();
+    private final Set<Problem> problems = new LinkedHashSet<>();
+    private final Deque<Loaded> ready = new ArrayDeque<>();
     private DataSetPreProcessor preProcessor;
     private long epoch;
     private int[] order;
     private int cursor;
-    private Random random;
+    private int skippedThisEpoch;
+
+    /** One prepared example, or the problem that stopped it. */
+    private record Loaded(float[] image, int label, Problem problem) {
+    }
 
     FerDataSetIterator(DatasetIndex index, FerDataConfig config) {
         this.samples = index.samples(config.split());
@@ -63,7 +79,7 @@ public final class FerDataSetIterator implements DataSetIterator {
             order = new int[samples.size()];
             for (int i = 0; i < order.length; i++) order[i] = i;
             if (config.shuffle()) {
-                Random r = new Random(config.seed() * 31 + epoch);
+                Random r = new Random(Seeds.mix(config.seed(), Seeds.SHUFFLE, epoch));
                 for (int i = order.length - 1; i > 0; i--) {
                     int j = r.nextInt(i + 1);
                     int t = order[i];
@@ -72,61 +88,103 @@ public final class FerDataSetIterator implements DataSetIterator {
                 }
             }
         }
-        random = new Random(config.seed() * 1_000_003L + epoch * 7919L + 17);
         cursor = 0;
+        skippedThisEpoch = 0;
+        ready.clear();
     }
 
-    /** Bad images skipped so far (SKIP policy). */
+    /** Bad images skipped so far (SKIP policy), each once however many epochs met it. */
     public List<Problem> problems() {
         return List.copyOf(problems);
     }
 
-    /** The examples of one epoch (the MRR draw's size with MRR). */
+    /** The examples of one epoch (the MRR draw's size with MRR), counting any that turn out unreadable. */
     public int epochSize() {
         return order.length;
     }
 
+    /** Epochs started before the current one (the number of {@link #reset()} calls). */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The configuration this iterator was built from. */
+    public FerDataConfig config() {
+        return config;
+    }
+
+    /** The index positions (into the split's examples) of the current epoch, in order. */
+    public int[] epochOrder() {
+        return order.clone();
+    }
+
     @Override
     public DataSet next(int num) {
-        if (!hasNext()) {
-            throw new NoSuchElementException("epoch " + epoch + " is over; call reset()");
+        if (num < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1; got " + num);
         }
+        fill(num);
+        if (ready.isEmpty()) {
+            throw new NoSuchElementException("epoch " + epoch + " of " + config.dataset().cliName() + " " + config.split().cliName()
+                    + " is over; call reset()");
+        }
+        int n = Math.min(num, ready.size());
         int c = config.channels(), s = config.imageSize();
         int plane = c * s * s;
-        List<float[]> images = new ArrayList<>(num);
-        List<Integer> labels = new ArrayList<>(num);
-        while (images.size() < num && cursor < order.length) {
-            Sample sample = samples.get(order[cursor++]);
-            try {
-                images.add(pre.apply(sample.image().load(), random));
-                labels.add(sample.label());
-            } catch (FerDataException e) {
-                Problem p = new Problem(sample.file(), sample.line(), (e.problem() != null ? e.problem().reason() + " (" + e.problem().file() + ")"
-                        : e.getMessage()));
-                if (config.skipPolicy() == SkipPolicy.STRICT) {
-                    throw new FerDataException(p);
-                }
-                problems.add(p);
-                log.warn("skipped {}", p);
-            }
-        }
-        if (images.isEmpty()) {
-            throw new NoSuchElementException("no loadable example left in epoch " + epoch);
-        }
-        int n = images.size();
         float[] data = new float[n * plane];
         float[] y = new float[n * numClasses];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(images.get(i), 0, data, i * plane, plane);
-            y[i * numClasses + labels.get(i)] = 1f;
+            Loaded l = ready.poll();
+            System.arraycopy(l.image(), 0, data, i * plane, plane);
+            y[i * numClasses + l.label()] = 1f;
         }
         INDArray features = Nd4j.create(data, new long[]{n, c, s, s}, 'c');
         INDArray oneHot = Nd4j.create(y, new long[]{n, numClasses}, 'c');
-        DataSet ds = new DataSet(features.castTo(DataType.FLOAT), oneHot);
+        DataSet ds = new DataSet(features, oneHot);
         if (preProcessor != null) {
             preProcessor.preProcess(ds);
         }
         return ds;
+    }
+
+    /** Prepares examples until {@code want} are ready or the epoch is out of examples. */
+    private void fill(int want) {
+        while (ready.size() < want && cursor < order.length) {
+            int from = cursor, to = Math.min(order.length, cursor + want - ready.size());
+            cursor = to;
+            Loaded[] batch = new Loaded[to - from];
+            IntStream range = IntStream.range(from, to);
+            (batch.length > 1 ? range.parallel() : range).forEach(pos -> batch[pos - from] = load(pos));
+            for (Loaded l : batch) {
+                if (l.problem() == null) {
+                    ready.add(l);
+                    continue;
+                }
+                if (config.skipPolicy() == SkipPolicy.STRICT) {
+                    throw new FerDataException(l.problem());
+                }
+                problems.add(l.problem());
+                if (++skippedThisEpoch <= WARN_EACH) {
+                    log.warn("skipped {}", l.problem());
+                }
+            }
+            if (cursor == order.length && skippedThisEpoch > 0) {
+                log.warn("epoch {} of {} {}: {} of {} images skipped as unreadable ({} distinct so far; problems() lists them)",
+                        epoch, config.dataset().cliName(), config.split().cliName(), skippedThisEpoch, order.length, problems.size());
+            }
+        }
+    }
+
+    /** The example at position {@code pos} of this epoch, augmented from its own (seed, epoch, position) stream. */
+    private Loaded load(int pos) {
+        Sample sample = samples.get(order[pos]);
+        try {
+            Random r = new Random(Seeds.mix(config.seed(), Seeds.AUGMENT, Seeds.mix(epoch, pos, 0)));
+            return new Loaded(pre.apply(sample.image().load(), r), sample.label(), null);
+        } catch (FerDataException e) {
+            return new Loaded(null, -1, new Problem(sample.file(), sample.line(), e.problem() != null
+                    ? e.problem().reason() + " (" + e.problem().file() + ")" : e.getMessage()));
+        }
     }
 
     @Override
@@ -134,9 +192,11 @@ public final class FerDataSetIterator implements DataSetIterator {
         return next(config.batchSize());
     }
 
+    /** True while a loadable example is left in this epoch (under SKIP, unreadable ones are skipped on the way). */
     @Override
     public boolean hasNext() {
-        return cursor < order.length;
+        fill(1);
+        return !ready.isEmpty();
     }
 
     @Override
@@ -154,6 +214,10 @@ public final class FerDataSetIterator implements DataSetIterator {
         return true;
     }
 
+    /**
+     * True: every batch is fresh arrays made from plain Java data, safe to prepare on DL4J's prefetch thread
+     * ({@code AsyncDataSetIterator}), which then overlaps image decoding with training.
+     */
     @Override
     public boolean asyncSupported() {
         return true;
@@ -184,5 +248,11 @@ public final class FerDataSetIterator implements DataSetIterator {
     @Override
     public List<String> getLabels() {
         return FerLabel.names(numClasses);
+    }
+
+    @Override
+    public String toString() {
+        return "FerDataSetIterator{" + config + ", epoch=" + epoch + ", position=" + (cursor - ready.size()) + "/" + order.length
+                + (problems.isEmpty() ? "" : ", skipped=" + problems.size()) + "}";
     }
 }

@@ -3,7 +3,6 @@ package org.armfer.datavec;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** The datasets armfer reads, as the command line names them. */
@@ -68,6 +67,6 @@ public enum FerDataset {
 
     @Override
     public String toString() {
-        return cliName.toUpperCase(Locale.ROOT).equals(name()) ? cliName : cliName;
+        return cliName;
     }
 }

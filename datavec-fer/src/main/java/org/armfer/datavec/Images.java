@@ -3,7 +3,6 @@ package org.armfer.datavec;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,8 +21,9 @@ public final class Images {
         if (!Files.isRegularFile(file)) {
             throw new FerDataException(new Problem(file, 0, "image file missing"));
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            BufferedImage img = ImageIO.read(in);
+        try {
+            // from the File: ImageIO then reads the file directly instead of through a temporary cache file
+            BufferedImage img = ImageIO.read(file.toFile());
             if (img == null) {
                 throw new FerDataException(new Problem(file, 0, "not a decodable image (JPEG, PNG, BMP or GIF; " + Files.size(file)
                         + " bytes)"));

@@ -18,18 +18,27 @@ public final class MinimalRandomResampling {
     private final long seed;
     private final int perClass;
 
+    /** Over a list of labels (see {@link #MinimalRandomResampling(int[], int, long)}). */
+    public MinimalRandomResampling(List<Integer> labels, int numClasses, long seed) {
+        this(labels.stream().mapToInt(Integer::intValue).toArray(), numClasses, seed);
+    }
+
     /**
      * @param labels     the label of every example (0 .. numClasses-1)
      * @param numClasses classes of the task; every one must have at least one example
      */
     public MinimalRandomResampling(int[] labels, int numClasses, long seed) {
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("numClasses must be >= 1; got " + numClasses);
+        }
         this.labels = labels.clone();
         this.numClasses = numClasses;
         this.seed = seed;
         int[] counts = new int[numClasses];
-        for (int l : labels) {
+        for (int i = 0; i < labels.length; i++) {
+            int l = labels[i];
             if (l < 0 || l >= numClasses) {
-                throw new IllegalArgumentException("label " + l + " out of range 0-" + (numClasses - 1));
+                throw new IllegalArgumentException("label " + l + " of example " + i + " out of range 0-" + (numClasses - 1));
             }
             counts[l]++;
         }
@@ -50,9 +59,16 @@ public final class MinimalRandomResampling {
         return perClass * numClasses;
     }
 
-    /** The indices (into the label array) of epoch {@code epoch}, shuffled. */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /**
+     * The indices (into the label array) of epoch {@code epoch} (0, 1, ...), shuffled: for every class
+     * {@link #perClass()} of its examples, drawn without replacement; a function of (seed, epoch) only.
+     */
     public int[] epoch(long epoch) {
-        Random r = new Random(seed * 0x9E3779B97F4A7C15L + epoch);
+        Random r = new Random(Seeds.mix(seed, Seeds.MRR, epoch));
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < numClasses; c++) byClass.add(new ArrayList<>());
         for (int i = 0; i < labels.length; i++) byClass.get(labels[i]).add(i);
