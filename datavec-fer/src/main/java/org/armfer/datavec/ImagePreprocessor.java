@@ -1,6 +1,5 @@
 package org.armfer.datavec;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -49,7 +48,10 @@ public final class ImagePreprocessor {
         return size;
     }
 
-    /** {@code raw} as a normalised {@code C x S x S} float image. */
+    /**
+     * {@code raw} as a normalised {@code C x S x S} float image; a training preprocessor draws its augmentation from
+     * {@code random} (unused, and may be null, for evaluation).
+     */
     public float[] apply(Sample.RawImage raw, Random random) {
         float[] img = Images.resize01(raw, channels, size);
         if (augment) {
@@ -62,13 +64,25 @@ public final class ImagePreprocessor {
         return img;
     }
 
-    /** One image as network input {@code [1, C, S, S]}. */
+    /**
+     * One image as network input {@code [1, C, S, S]} float: resized (bilinear), scaled to [0, 1], ImageNet mean/std
+     * normalised; a gray image replicated to 3 channels, an RGB one reduced to luma for 1 channel. Never augmented.
+     */
     public INDArray toInput(BufferedImage image) {
-        return Nd4j.create(apply(Images.raw(image, null), null), new long[]{1, channels, size, size}, 'c').castTo(DataType.FLOAT);
+        if (augment) {
+            throw new IllegalStateException("toInput is for inference; use ImagePreprocessor.evaluation(channels, size)");
+        }
+        return Nd4j.create(apply(Images.raw(image, null), null), new long[]{1, channels, size, size}, 'c');
     }
 
     /** One image file as network input {@code [1, C, S, S]}; the error names the file when it cannot be decoded. */
     public INDArray toInput(Path imageFile) {
-        return toInput(Images.read(imageFile));
+        BufferedImage img;
+        try {
+            img = Images.read(imageFile);
+        } catch (FerDataException e) {
+            throw new FerDataException("Cannot read image " + imageFile + ": " + (e.problem() != null ? e.problem().reason() : e.getMessage()), e);
+        }
+        return toInput(img);
     }
 }

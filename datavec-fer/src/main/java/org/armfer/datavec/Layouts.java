@@ -230,18 +230,18 @@ final class Layouts {
                 }
                 Split split = fixed;
                 if (split == null) {
-                    split = usage(f[cu].strip());
+                    split = usage(unquote(f[cu]));
                     if (split == null) {
-                        problems.add(file, lineNo, "Usage '" + f[cu].strip() + "' is not Training, PublicTest or PrivateTest");
+                        problems.add(file, lineNo, "Usage '" + unquote(f[cu]) + "' is not Training, PublicTest or PrivateTest");
                         rowInfo.add(new int[]{-1, -1});
                         continue;
                     }
                 }
                 int emotion;
                 try {
-                    emotion = Integer.parseInt(f[ce].strip());
+                    emotion = Integer.parseInt(unquote(f[ce]));
                 } catch (NumberFormatException e) {
-                    problems.add(file, lineNo, "emotion '" + f[ce].strip() + "' is not a number 0-6");
+                    problems.add(file, lineNo, "emotion '" + unquote(f[ce]) + "' is not a number 0-6");
                     rowInfo.add(new int[]{split.ordinal(), -1});
                     continue;
                 }
@@ -278,9 +278,15 @@ final class Layouts {
         }
     }
 
+    /** A CSV field without surrounding blanks and double quotes (some exports quote the pixels). */
+    static String unquote(String field) {
+        String s = field.strip();
+        return s.length() >= 2 && s.charAt(0) == '"' && s.charAt(s.length() - 1) == '"' ? s.substring(1, s.length() - 1).strip() : s;
+    }
+
     /** 2304 space-separated values 0-255, or null after reporting the problem. */
     static byte[] pixels(String field, Path file, long line, Problems problems) {
-        String s = field.strip();
+        String s = unquote(field);
         byte[] px = new byte[FER_PIXELS];
         int n = 0, i = 0, len = s.length();
         while (i < len) {
@@ -527,27 +533,57 @@ final class Layouts {
         return code;
     }
 
+    /** The official column order (validation.csv may come without its header, then this order is assumed). */
+    static final String[] AFFECTNET_COLUMNS = {"subDirectory_filePath", "face_x", "face_y", "face_width", "face_height",
+            "facial_landmarks", "expression", "valence", "arousal"};
+    private static final String[] AFFECTNET_USED = {"subDirectory_filePath", "face_x", "face_y", "face_width", "face_height", "expression"};
+
+    /** A first line naming any of the official columns is the header (validation.csv may come without one). */
+    private static boolean isAffectNetHeader(String[] fields) {
+        for (String f : fields) {
+            String n = f.strip().replace("\uFEFF", "");
+            for (String c : AFFECTNET_COLUMNS) {
+                if (c.equalsIgnoreCase(n)) return true;
+            }
+        }
+        return false;
+    }
+
     private static void affectNetCsv(FerDataset dataset, Path file, Path imageRoot, List<Sample> out, Problems problems) {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             long lineNo = 0;
+            // column of path, x, y, w, h, expression: from the header when there is one
+            int[] col = {0, 1, 2, 3, 4, 6};
+            int need = 7;
             while ((line = r.readLine()) != null) {
                 lineNo++;
                 if (line.isBlank()) continue;
                 String[] f = line.split(",", -1);
-                if (lineNo == 1 && f[0].strip().replace("\uFEFF", "").equalsIgnoreCase("subDirectory_filePath")) {
-                    continue; // header (validation.csv may come without one)
+                if (lineNo == 1 && isAffectNetHeader(f)) {
+                    Map<String, Integer> h = header(line.replace("\uFEFF", ""));
+                    need = 0;
+                    for (int k = 0; k < AFFECTNET_USED.length; k++) {
+                        Integer c = h.get(AFFECTNET_USED[k].toLowerCase(Locale.ROOT));
+                        if (c == null) {
+                            throw new FerDataException(file + ":1: header lacks " + AFFECTNET_USED[k] + "; expected "
+                                    + String.join(",", AFFECTNET_COLUMNS));
+                        }
+                        col[k] = c;
+                        need = Math.max(need, c + 1);
+                    }
+                    continue;
                 }
-                if (f.length < 7) {
-                    problems.add(file, lineNo, f.length + " fields, expected subDirectory_filePath,face_x,face_y,face_width,"
-                            + "face_height,facial_landmarks,expression,valence,arousal");
+                if (f.length < need) {
+                    problems.add(file, lineNo, f.length + " fields, expected " + String.join(",", AFFECTNET_COLUMNS));
                     continue;
                 }
                 int code;
+                String expression = f[col[5]].strip();
                 try {
-                    code = Integer.parseInt(f[6].strip());
+                    code = Integer.parseInt(expression);
                 } catch (NumberFormatException e) {
-                    problems.add(file, lineNo, "expression '" + f[6].strip() + "' is not a number 0-10");
+                    problems.add(file, lineNo, "expression '" + expression + "' is not a number 0-10");
                     continue;
                 }
                 if (code < 0 || code > 10) {
@@ -563,7 +599,7 @@ final class Layouts {
                     problems.exclude("contempt (7-class task)");
                     continue;
                 }
-                String rel = f[0].strip();
+                String rel = f[col[0]].strip();
                 Path img = inside(imageRoot, rel);
                 if (img == null) {
                     problems.add(file, lineNo, "image path '" + rel + "' escapes the dataset root (absolute or ..)");
@@ -572,12 +608,17 @@ final class Layouts {
                 int[] box = new int[4];
                 String bad = null;
                 for (int k = 0; k < 4 && bad == null; k++) {
-                    String v = f[1 + k].strip();
+                    String v = f[col[1 + k]].strip();
+                    String name = AFFECTNET_USED[1 + k];
                     try {
-                        box[k] = (int) Math.round(Double.parseDouble(v));
-                        if (box[k] < 0 || (k >= 2 && box[k] == 0)) bad = "face box value '" + v + "' is " + (box[k] < 0 ? "negative" : "zero");
+                        double d = Double.parseDouble(v);
+                        if (!Double.isFinite(d) || Math.abs(d) > 1e7) throw new NumberFormatException(v);
+                        box[k] = (int) Math.round(d);
+                        if (box[k] < 0 || (k >= 2 && box[k] == 0)) {
+                            bad = "face box " + name + " '" + v + "' is " + (box[k] < 0 ? "negative" : "zero");
+                        }
                     } catch (NumberFormatException e) {
-                        bad = "face box value '" + v + "' is not a number";
+                        bad = "face box " + name + " '" + v + "' is not a number";
                     }
                 }
                 if (bad != null) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class Npy {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
+    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]+)['\"]");
     private static final int MAX_FILE = 1 << 20;
 
     private Npy() {
@@ -57,6 +57,10 @@ public final class Npy {
             throw new IllegalArgumentException(file + ": .npy header has no descr: " + header.strip());
         }
         String descr = m.group(1);
+        if (!descr.matches("[<>|=][iufSU][0-9]{1,4}")) {
+            throw new IllegalArgumentException(file + ": unsupported .npy type '" + descr + "' (expected an integer, float or"
+                    + " string type such as <i8, <f4, |S2, <U2)");
+        }
         int data = off + headerLen;
         char order = descr.charAt(0);
         char kind = descr.charAt(1);
