@@ -153,4 +153,35 @@ class Fer2013ReaderTest {
         while (it.hasNext()) n += it.next().numExamples();
         assertEquals(7, n);
     }
+
+    @Test
+    void recordReaderFromAConfigSkipsBadRowsAndRejectsUnknownMetadata() throws Exception {
+        String csv = "emotion,pixels,Usage\n"
+                + "3," + Fixtures.pixels(1) + ",PrivateTest\n"
+                + "3,1 2 3,PrivateTest\n"
+                + "5," + Fixtures.pixels(2) + ",PrivateTest\n";
+        Fixtures.write(tmp.resolve("fer2013.csv"), csv);
+        FerDataConfig.Builder b = FerDataConfig.builder().dataset(FerDataset.FER2013).root(tmp).split(Split.TEST).imageSize(24).channels(1);
+        FerRecordReader strict = new FerRecordReader(b.build());
+        FerDataException e = assertThrows(FerDataException.class,
+                () -> strict.initialize(new org.datavec.api.split.CollectionInputSplit(List.of())));
+        assertTrue(e.getMessage().contains("fer2013.csv:3"), e.getMessage());
+
+        FerRecordReader rr = new FerRecordReader(b.skipPolicy(SkipPolicy.SKIP).build());
+        rr.initialize(new org.datavec.api.split.CollectionInputSplit(List.of()));
+        assertEquals(2, rr.size());
+        assertEquals(1, rr.problems().size());
+        Record first = rr.nextRecord();
+        Record second = rr.nextRecord();
+        assertFalse(rr.hasNext());
+        assertEquals(FerLabel.HAPPINESS.ordinal(), first.getRecord().get(1).toInt());
+        assertEquals(FerLabel.SURPRISE.ordinal(), second.getRecord().get(1).toInt());
+        assertEquals(4, ((org.datavec.api.records.metadata.RecordMetaDataLine) second.getMetaData()).getLineNumber());
+        assertArrayEquals(new long[]{1, 1, 24, 24}, ((org.datavec.api.writable.NDArrayWritable) first.getRecord().get(0)).get().shape());
+        assertEquals(FerLabel.names(7), rr.getLabels());
+        java.io.IOException unknown = assertThrows(java.io.IOException.class, () -> rr.loadFromMetaData(
+                new org.datavec.api.records.metadata.RecordMetaDataLine(3, tmp.resolve("fer2013.csv").toUri(), FerRecordReader.class)));
+        assertTrue(unknown.getMessage().contains("line") || unknown.getMessage().contains("fer2013.csv"), unknown.getMessage());
+        assertThrows(IllegalStateException.class, () -> new FerRecordReader(b.build()).next(), "initialize first");
+    }
 }

@@ -55,6 +55,25 @@ class TrainingDataTest {
         for (int i : e1) if (labels[i] == 0) neutral1.add(i);
         assertNotEquals(neutral0, neutral1, "a fresh draw each epoch");
         assertThrows(IllegalArgumentException.class, () -> new MinimalRandomResampling(new int[]{0, 0, 2}, 3, 1));
+        assertThrows(IllegalArgumentException.class, () -> new MinimalRandomResampling(new int[]{0, 1, 3}, 3, 1));
+        // a list of labels works the same; another seed draws another epoch
+        List<Integer> asList = Arrays.stream(labels).boxed().toList();
+        assertArrayEquals(e0, new MinimalRandomResampling(asList, 8, 7).epoch(0));
+        assertFalse(Arrays.equals(e0, new MinimalRandomResampling(labels, 8, 8).epoch(0)));
+        // every epoch of a small case: balanced, within the class, and over epochs every example gets drawn
+        int[] small = {0, 0, 0, 0, 1, 1, 2, 2, 2};
+        MinimalRandomResampling m = new MinimalRandomResampling(small, 3, 1);
+        Set<Integer> everDrawn = new HashSet<>();
+        for (int e = 0; e < 30; e++) {
+            int[] idx = m.epoch(e);
+            int[] c = new int[3];
+            for (int i : idx) {
+                c[small[i]]++;
+                everDrawn.add(i);
+            }
+            assertArrayEquals(new int[]{2, 2, 2}, c, "epoch " + e);
+        }
+        assertEquals(small.length, everDrawn.size(), "no example is never drawn");
     }
 
     @Test
@@ -76,37 +95,80 @@ class TrainingDataTest {
         assertEquals(7 * DemoDataset.TEST_PER_CLASS, idx.samples(Split.TEST).size());
     }
 
+    /** An image's pixels standardised to mean 0 and variance 1 (removes the demo's brightness and contrast jitter). */
+    private static double[] standardised(float[] p) {
+        double m = 0, v = 0;
+        for (float x : p) m += x;
+        m /= p.length;
+        for (float x : p) v += (x - m) * (x - m);
+        double sd = Math.sqrt(v / p.length);
+        double[] out = new double[p.length];
+        for (int i = 0; i < p.length; i++) out[i] = (p[i] - m) / sd;
+        return out;
+    }
+
     @Test
     void demoDatasetIsLearnableANearestCentroidClassifierBeatsChance() {
+        // an independent, cheap learner: class means of the standardised training images, nearest mean wins
         Path dir = DemoDataset.ensure(tmp.resolve("demo-c"));
         DatasetIndex idx = Layouts.index(FerDataset.DEMO, dir, SkipPolicy.STRICT);
         double[][] centroid = new double[7][2304];
         int[] n = new int[7];
         for (Sample s : idx.samples(Split.TRAIN)) {
-            float[] p = s.image().load().pixels();
+            double[] p = standardised(s.image().load().pixels());
             for (int i = 0; i < p.length; i++) centroid[s.label()][i] += p[i];
             n[s.label()]++;
         }
+        assertArrayEquals(new int[]{70, 70, 70, 70, 70, 70, 70}, n, "70 training faces a class");
         for (int c = 0; c < 7; c++) for (int i = 0; i < 2304; i++) centroid[c][i] /= n[c];
-        int correct = 0;
-        List<Sample> test = idx.samples(Split.TEST);
-        for (Sample s : test) {
-            float[] p = s.image().load().pixels();
-            int best = -1;
-            double bestD = Double.MAX_VALUE;
-            for (int c = 0; c < 7; c++) {
-                double d = 0;
-                for (int i = 0; i < p.length; i++) d += (p[i] - centroid[c][i]) * (p[i] - centroid[c][i]);
-                if (d < bestD) {
-                    bestD = d;
-                    best = c;
+        int correct = 0, total = 0;
+        for (Split split : List.of(Split.VALIDATION, Split.TEST)) {
+            for (Sample s : idx.samples(split)) {
+                double[] p = standardised(s.image().load().pixels());
+                int best = -1;
+                double bestD = Double.MAX_VALUE;
+                for (int c = 0; c < 7; c++) {
+                    double d = 0;
+                    for (int i = 0; i < p.length; i++) d += (p[i] - centroid[c][i]) * (p[i] - centroid[c][i]);
+                    if (d < bestD) {
+                        bestD = d;
+                        best = c;
+                    }
                 }
+                if (best == s.label()) correct++;
+                total++;
             }
-            if (best == s.label()) correct++;
         }
-        double acc = correct / (double) test.size();
-        assertTrue(acc > 2.0 / 7, "nearest centroid accuracy " + acc + " should clearly beat chance 1/7");
-        assertTrue(acc < 1.0, "and not be trivial: " + acc);
+        assertEquals(280, total);
+        double acc = correct / (double) total;
+        // chance is 1/7 = 0.143 (sd 0.021 over 280 faces); the classes must be clearly separable, yet not by raw pixels alone
+        assertTrue(acc > 0.25, "nearest centroid accuracy " + acc + " should clearly beat chance 1/7");
+        assertTrue(acc < 0.9, "and the task should not be trivial for a pixel-space classifier: " + acc);
+    }
+
+    @Test
+    void demoDatasetBytesArePinnedAndTheFileIsSmallEnoughToWriteOnFirstUse() {
+        byte[] csv = DemoDataset.csv();
+        // the faces are rasterised with exact arithmetic (StrictMath, no Java2D): the same bytes on every JDK and OS
+        assertEquals("2f8a86443cca285ecd548d337ab8cdb2469ffcaf45db0af8c9edeca68a71b52f", DemoDataset.sha256(csv));
+        assertTrue(csv.length < 7_000_000, "size " + csv.length);
+    }
+
+    @Test
+    void demoDatasetNeverOverwritesAForeignFer2013Csv() throws Exception {
+        Path user = tmp.resolve("users-real-fer2013");
+        Path real = Fixtures.write(user.resolve(DemoDataset.FILE), "emotion,pixels,Usage\n0," + Fixtures.pixels(0) + ",Training\n");
+        byte[] before = Files.readAllBytes(real);
+        FerDataException e = assertThrows(FerDataException.class, () -> DemoDataset.ensure(user));
+        assertTrue(e.getMessage().contains(real.toString()), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(real), "left untouched");
+        assertThrows(FerDataException.class, () -> FerIterators.iterator(FerDataset.DEMO, user, Split.TRAIN, 8, 48, false, false, 1));
+        // a directory the demo wrote is marked, and only the CSV and the marker are left there (no temp files)
+        Path own = DemoDataset.ensure(tmp.resolve("demo-own"));
+        try (var files = Files.list(own)) {
+            assertEquals(List.of(DemoDataset.MARKER, DemoDataset.FILE), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(Files.readString(own.resolve(DemoDataset.MARKER)).contains(DemoDataset.sha256(DemoDataset.csv())));
     }
 
     private static List<Integer> labelsOf(DataSetIterator it) {
