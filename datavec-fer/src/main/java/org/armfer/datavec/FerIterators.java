@@ -10,7 +10,10 @@ import java.util.Map;
 /** The one factory call for a ready {@link DataSetIterator} over a dataset split. */
 public final class FerIterators {
 
-    /** Indexes by (dataset, root, policy, label file times), so that a new iterator per epoch does not re-read the CSVs. */
+    /**
+     * Indexes by (dataset, root, policy, layout options, modification times two levels deep), so that a new iterator
+     * per epoch (or per split) does not re-read a 300 MB CSV, while an edited label file is read again.
+     */
     private static final Map<String, DatasetIndex> CACHE = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, DatasetIndex> e) {
@@ -23,10 +26,11 @@ public final class FerIterators {
 
     /**
      * An iterator over {@code split} of {@code dataset} at {@code root} (null root for {@code demo}: the default demo
-     * directory): features {@code [N, 3, S, S]} float, ImageNet-normalised, one-hot labels {@code [N, numClasses]} in the
-     * canonical order; batches of {@code batchSize} (the last one may be smaller); layout detected, STRICT. {@code augment} and {@code mrr} only ever
-     * apply to the training split. {@code reset()} starts a new epoch (fresh shuffle, MRR draw and augmentation),
-     * deterministic given the seed and the number of resets.
+     * directory): features {@code [N, 3, S, S]} float, ImageNet-normalised, one-hot labels {@code [N, numClasses]} in
+     * the canonical order; batches of {@code batchSize} (the last one may be smaller); layout detected, STRICT.
+     * {@code augment} and {@code mrr} only ever apply to the training split, which is also the only one shuffled.
+     * {@code reset()} starts a new epoch (fresh shuffle, MRR draw and augmentation), deterministic given the seed and
+     * the number of resets.
      */
     public static DataSetIterator iterator(FerDataset dataset, Path root, Split split, int batchSize, int imageSize,
                                            boolean augment, boolean mrr, long seed) {
@@ -77,20 +81,30 @@ public final class FerIterators {
         return index;
     }
 
-    /** Modification times of the root and its direct children: a changed label file invalidates the cache. */
+    /**
+     * Modification times and sizes of the root's children and grandchildren (where every layout keeps its label files:
+     * {@code fer2013.csv}, {@code EmoLabel/...}, {@code Manually_Annotated_file_lists/...}, {@code train/<class>}):
+     * a changed label file invalidates the cache.
+     */
     private static String stamp(Path root) {
         StringBuilder sb = new StringBuilder();
-        try (var s = Files.list(root)) {
-            s.sorted().forEach(p -> {
-                try {
-                    sb.append(p.getFileName()).append('@').append(Files.getLastModifiedTime(p).toMillis()).append(';');
-                } catch (java.io.IOException e) {
-                    sb.append(p.getFileName()).append("@?;");
+        stamp(root, 2, sb);
+        return Integer.toHexString(sb.toString().hashCode()) + ":" + sb.length();
+    }
+
+    private static void stamp(Path dir, int depth, StringBuilder sb) {
+        try (var s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+                sb.append(p.getFileName()).append('@').append(a.lastModifiedTime().toMillis()).append('/').append(a.size()).append(';');
+                if (depth > 1 && a.isDirectory()) {
+                    sb.append('[');
+                    stamp(p, depth - 1, sb);
+                    sb.append(']');
                 }
-            });
+            }
         } catch (java.io.IOException e) {
-            return "?";
+            sb.append("?;");
         }
-        return sb.toString();
     }
 }
