@@ -26,7 +26,21 @@ public final class DatasetCheck {
         return check(config.dataset(), config.root(), config.skipPolicy(), config.options());
     }
 
-    static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
+    /** Null when the sample's image decodes (CSV pixel rows were checked when indexed), else why not. */
+    private static Problem tryLoad(Sample sample) {
+        if (sample.image() instanceof Layouts.PixelsSource) {
+            return null;
+        }
+        try {
+            sample.image().load();
+            return null;
+        } catch (FerDataException e) {
+            return new Problem(sample.file(), sample.line(), e.problem() != null
+                    ? e.problem().reason() + " (" + e.problem().file() + ")" : e.getMessage());
+        }
+    }
+
+        static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
         DatasetIndex index;
         try {
             // index with SKIP so that every bad row is listed, not only the first; the policy judges the result
@@ -39,15 +53,15 @@ public final class DatasetCheck {
         Map<Split, int[]> counts = new EnumMap<>(Split.class);
         for (Split s : dataset.splits()) {
             int[] n = new int[dataset.numClasses()];
-            for (Sample sample : index.samples(s)) {
-                try {
-                    if (!(sample.image() instanceof Layouts.PixelsSource)) {
-                        sample.image().load();
-                    }
-                    n[sample.label()]++;
-                } catch (FerDataException e) {
-                    problems.add(new Problem(sample.file(), sample.line(), e.problem() != null
-                            ? e.problem().reason() + " (" + e.problem().file() + ")" : e.getMessage()));
+            List<Sample> samples = index.samples(s);
+            // decode every image file (in parallel; problems listed in file order)
+            Problem[] bad = new Problem[samples.size()];
+            java.util.stream.IntStream.range(0, samples.size()).parallel().forEach(i -> bad[i] = tryLoad(samples.get(i)));
+            for (int i = 0; i < bad.length; i++) {
+                if (bad[i] == null) {
+                    n[samples.get(i).label()]++;
+                } else {
+                    problems.add(bad[i]);
                 }
             }
             counts.put(s, n);

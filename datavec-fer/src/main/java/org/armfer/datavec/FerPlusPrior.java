@@ -13,12 +13,16 @@ public final class FerPlusPrior {
     private FerPlusPrior() {
     }
 
-    /** D from {@code fer2013new.csv} (training rows: Usage = Training). */
+    /**
+     * D from {@code fer2013new.csv} (training rows: Usage = Training; rows without a FER+ majority are not counted).
+     * A malformed row fails with its file and line; a class without any training row fails, naming it.
+     */
     public static double[][] fromVotes(Path fer2013newCsv) {
         if (!Files.isRegularFile(fer2013newCsv)) {
             throw new FerDataException("FER+ votes file missing: " + fer2013newCsv);
         }
-        Layouts.Problems problems = new Layouts.Problems(SkipPolicy.SKIP);
+        // strict: a malformed vote row fails naming its line rather than silently shifting the prior
+        Layouts.Problems problems = new Layouts.Problems(SkipPolicy.STRICT);
         List<double[]> votes = Layouts.readVotes(fer2013newCsv, problems);
         List<String> usages;
         try {

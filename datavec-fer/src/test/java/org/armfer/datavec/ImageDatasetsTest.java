@@ -207,6 +207,11 @@ class ImageDatasetsTest {
         for (double[] row : d) assertEquals(1.0, java.util.Arrays.stream(row).sum(), 1e-12);
         assertEquals(1.0, d[FerLabel.SURPRISE.ordinal()][FerLabel.SURPRISE.ordinal()], 1e-12);
         assertThrows(FerDataException.class, () -> FerPlusPrior.fromVotes(votes), "a class without training rows");
+        Path badVotes = Fixtures.write(tmp.resolve("bad").resolve("fer2013new.csv"),
+                "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+                        + "Training,a,2,8,0,0,0,0,0,0,0,0\nTraining,b,0,six,0,4,0,0,0,0,0,0\n");
+        FerDataException bad = assertThrows(FerDataException.class, () -> FerPlusPrior.fromVotes(badVotes));
+        assertTrue(bad.getMessage().contains(badVotes + ":3") && bad.getMessage().contains("'six'"), bad.getMessage());
         assertNull(DatasetCheck.check(FerDataset.FERPLUS, tmp, SkipPolicy.STRICT).problems().isEmpty() ? null : "problems");
     }
 }
