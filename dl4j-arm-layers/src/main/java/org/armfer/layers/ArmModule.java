@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -308,15 +310,15 @@ public final class ArmModule {
         }
         tl.setInputTypes(inputTypes);
         ComputationGraph out = tl.build();
-        org.nd4j.linalg.api.buffer.DataType dataType = graph.params().dataType();
+        DataType dataType = graph.params().dataType();
         if (out.params().dataType() != dataType) {
-            // DL4J M2.1's TransferLearning builds a FLOAT graph from a DOUBLE one: convert back, and take the kept weights
-            // from the original again (they went through float on the way)
+            // DL4J M2.1's TransferLearning builds with its own global configuration, whose data type is FLOAT, also from
+            // a DOUBLE graph: convert back, and take the kept weights from the original again (they went through float)
             out = out.convertDataType(dataType);
-            for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : graph.paramTable().entrySet()) {
+            for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
                 String vertex = e.getKey().substring(0, e.getKey().lastIndexOf('_'));
-                org.nd4j.linalg.api.ndarray.INDArray target = out.paramTable().get(e.getKey());
-                if (target != null && !consumers.contains(vertex) && java.util.Arrays.equals(target.shape(), e.getValue().shape())) {
+                INDArray target = out.paramTable().get(e.getKey());
+                if (target != null && !consumers.contains(vertex) && Arrays.equals(target.shape(), e.getValue().shape())) {
                     target.assign(e.getValue());
                 }
             }

@@ -140,11 +140,24 @@ class ArmModuleTest {
                 .setOutputs("out").build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
-        g.getLayer("conv1").getParam("W").addi(1e-12); // a value float would round away
+        // values float would round away: a kept parameter that went through float cannot equal its original
+        g.getLayer("conv1").getParam("W").addi(1e-12);
+        g.getLayer("conv1").getParam("b").assign(Nd4j.linspace(DataType.DOUBLE, 1e-9, 1.0 + 1e-9, 32).reshape(1, 32).addi(1e-13));
+        Map<String, INDArray> original = new java.util.HashMap<>();
+        g.paramTable().forEach((k, v) -> original.put(k, v.dup()));
         ComputationGraph withArm = ArmModule.builder().kernelSize(8).stride(4).build()
                 .replacePooling(g, "gap", InputType.convolutional(16, 16, 3));
-        assertEquals(DataType.DOUBLE, withArm.params().dataType());
-        assertEquals(g.getLayer("conv1").getParam("W"), withArm.getLayer("conv1").getParam("W"));
+        assertEquals(DataType.DOUBLE, withArm.params().dataType(), "DOUBLE graph in, DOUBLE graph out");
+        assertEquals(DataType.DOUBLE, withArm.getConfiguration().getDataType(), "configuration data type");
+        for (Map.Entry<String, INDArray> e : withArm.paramTable().entrySet()) {
+            assertEquals(DataType.DOUBLE, e.getValue().dataType(), e.getKey());
+        }
+        for (String kept : new String[]{"conv1_W", "conv1_b"}) {
+            INDArray now = withArm.paramTable().get(kept);
+            assertEquals(original.get(kept), now, kept + " kept exactly");
+            assertEquals(0.0, original.get(kept).sub(now).amaxNumber().doubleValue(), 0.0, kept + " kept to the last bit");
+        }
+        assertEquals(original.get("conv1_W"), g.getLayer("conv1").getParam("W"), "the original graph is unchanged");
         assertEquals(DataType.DOUBLE, withArm.outputSingle(Nd4j.rand(DataType.DOUBLE, 2, 3, 16, 16)).dataType());
     }
 
