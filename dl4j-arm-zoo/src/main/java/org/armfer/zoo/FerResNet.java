@@ -2,6 +2,11 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.attention.DecomposedSpatialModulator;
+import org.armfer.layers.attention.RotationAwareAttention;
+import org.armfer.layers.attention.RotationAwareFusion;
+import org.armfer.layers.loss.LossPDLS;
+import org.armfer.layers.resize.LearnableResizer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -32,28 +37,43 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.TreeSet;
-import org.armfer.layers.attention.DecomposedSpatialModulator;
-import org.armfer.layers.attention.RotationAwareAttention;
-import org.armfer.layers.attention.RotationAwareFusion;
-import org.armfer.layers.resize.LearnableResizer;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The one ResNet of armfer: torchvision's architecture exactly (7x7/2 stem with padding 3, BN, ReLU, 3x3/2 max-pool
  * with padding 1, four stages of residual blocks, 1x1/2 downsample conv + BN on the first block of stages 2-4), with
- * either global average pooling ("GAP", the baseline) or ARM (any of the paper's Table 2 block sets) as the head,
- * followed by the fully connected classifier {@code fc}. Depth and head are data: {@link ResNetDepth} and a set of
- * {@link ArmBlock}s. {@link ResNet} builds any of them; {@link ResNet18} and {@link ResNet18Arm} preset their defaults.
+ * one of three heads ({@link Head}): global average pooling ("GAP", the baseline), ARM (any of the paper's Table 2
+ * block sets) or RARN's top-down multi-scale fusion; then the fully connected classifier {@code fc}. Depth, head and
+ * the optional blocks are data: {@link ResNetDepth}, a set of {@link ArmBlock}s, the stages that get a DSM or RARN
+ * attention. {@link ResNet} builds any of them; {@link ResNet18}, {@link ResNet18Arm} and {@link FerModels} preset them.
  * <p>
  * Vertex names follow torchvision's module names so that weight import ({@link TorchWeights}) is a lookup:
  * {@code conv1, bn1, relu, maxpool, layer1.0.conv1, layer1.0.bn1, layer1.0.relu1, layer1.0.conv2, layer1.0.bn2,
  * layer2.0.downsample.0, layer2.0.downsample.1, layer1.0.add, layer1.0.relu2 (the block's output), ..., avgpool | arm.fa,
- * arm.da, arm.bn, arm.sa, fc}. The input vertex is {@code input}.
+ * arm.da, arm.bn, arm.sa, fc}. The input vertex is {@code input}. The other FER blocks (issue 7) are named by where they
+ * sit, and never start with {@code layer}, so a torchvision backbone load does not see them:
+ * <ul>
+ *   <li>{@code resizer.*}: the learnable resizer between {@code input} and {@code conv1}
+ *       ({@code resizer.skip, resizer.conv1, ... resizer.out}, see {@link LearnableResizer});</li>
+ *   <li>{@code dsm<s>.*}: a decomposed spatial modulator after the last block of stage s (1-4), e.g. {@code dsm2.conv1_rep.conv_kxk,
+ *       dsm2.conv1_rep.bn_kxk, dsm2.conv1_rep.conv_1x1, dsm2.conv1_rep.bn_1x1, dsm2.conv1_rep.add, dsm2.conv1_rep.relu,
+ *       dsm2.dropout_1, dsm2.conv2, dsm2.gate, dsm2.dropout_2} (see {@link DecomposedSpatialModulator});</li>
+ *   <li>{@code rarn<s>.*}: RARN's angle-sensitive spatial attention after stage s (after its DSM when both are there):
+ *       {@code rarn<s>.conv, .bn, .relu, .pool, .spatial_conv, .spatial_bn, .sigmoid, .gate} (see
+ *       {@link RotationAwareAttention});</li>
+ *   <li>{@code rarn.fusion.*}: the fusion head over the four stage outputs (level i = stage i+1):
+ *       {@code rarn.fusion.lateral<i>, .up<i>, .merge<i>, .smooth<i>, .gap<i>, .concat} (see {@link RotationAwareFusion}),
+ *       in place of {@code avgpool} / {@code arm.*}.</li>
+ * </ul>
+ * The next stage (or the head) reads the last vertex of whatever follows a stage, e.g. {@code layer3.0.conv1} reads
+ * {@code dsm2.dropout_2}.
  * <p>
  * ARM geometry: unless an explicit {@link ArmModule} is given, it is adapted to the input size by
  * {@link ArmGeometry} (the paper's FA 512 -> 2, DA 32/8 at 224x224 input; scaled for other sizes).
@@ -65,11 +85,35 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     public static final String POOL = "avgpool";
     public static final String FC = "fc";
     public static final String ARM_PREFIX = "arm";
-    /** Prefixes of the other FER blocks: {@code dsm3.*} (DSM after layer3), {@code rarn2.*}, {@code rarn.fusion.*}, {@code resizer.*}. */
+    /** Prefixes of the other FER blocks: {@code dsm2.*} (DSM after layer2), {@code rarn2.*}, {@code rarn.fusion.*}, {@code resizer.*}. */
     public static final String DSM_PREFIX = "dsm";
     public static final String RARN_PREFIX = "rarn";
     public static final String FUSION_PREFIX = "rarn.fusion";
     public static final String RESIZER_PREFIX = "resizer";
+
+    /** {@code learnableResizer(SAME_SIZE)}: the resizer's input side is the trunk's input side (resolved at build). */
+    public static final int SAME_SIZE = -1;
+    /** The stages (1-4) a ResNet has; the blocks that follow a stage are numbered by it. */
+    public static final Set<Integer> STAGES = Collections.unmodifiableSet(new TreeSet<>(List.of(1, 2, 3, 4)));
+    /**
+     * Where {@code dsm(modulator)} without stages puts the modulator: after layer2 only. DeSpaM's reference network
+     * ({@code ProposedNet_Backbone}) has one {@code GatedSpatialAttention(channels[1])} after the second of its three
+     * stages, on a 28x28 map (input 112x112, 1/4 resolution) with one more downsampling stage after it; in ResNet-18 the
+     * 28x28 map of a 224x224 input is layer2's output (128 channels), which the next stages then build on.
+     */
+    public static final Set<Integer> DEFAULT_DSM_STAGES = Set.of(2);
+    /** Where {@code rarnAttention(attention)} without stages puts the attention: after every stage, as RARN describes. */
+    public static final Set<Integer> DEFAULT_RARN_STAGES = STAGES;
+
+    /** The head between the last stage and the classifier {@code fc}. */
+    public enum Head {
+        /** Global average pooling ({@code avgpool}), torchvision's. */
+        GAP,
+        /** ARM ({@code arm.*}) with the builder's ARM blocks (FA+DA+SA unless chosen). */
+        ARM,
+        /** RARN's top-down multi-scale fusion over the four stages ({@code rarn.fusion.*}), GAP per level, concatenated. */
+        RARN_FUSION
+    }
 
     private final ResNetDepth depth;
     private final int numClasses;
@@ -108,7 +152,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         this.rarn = b.rarn;
         this.rarnStages = new TreeSet<>(b.rarnStages);
         this.fusion = b.fusion;
-        this.resizerInputSide = b.resizerInputSide == FerModels.SAME_SIZE ? b.inputShape[1] : b.resizerInputSide;
+        this.resizerInputSide = b.resizerInputSide;
         validate();
     }
 
@@ -124,19 +168,22 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
             throw new IllegalArgumentException("inputShape channels must be 1 (gray) or 3 (RGB, or gray replicated as the paper"
                     + " does for FER2013), got " + inputShape[0]);
         }
-        for (Set<Integer> stages : List.of(dsmStages, rarnStages)) {
-            for (int st : stages) {
-                if (st < 1 || st > 4) {
-                    throw new IllegalArgumentException("attention stages must be among 1, 2, 3, 4 (after layer1..layer4), got " + stages);
-                }
+        if (fusion != null && hasArm()) {
+            throw new IllegalArgumentException("Choose one head, not both ARM (armBlocks " + ArmBlock.format(armBlocks)
+                    + ") and the RARN fusion; allowed: " + HEADS_ALLOWED);
+        }
+        for (int st : dsmStages) {
+            long channels = 64L << (st - 1);
+            try {
+                dsm.hiddenChannels(channels);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("DSM after layer" + st + " (" + channels + " channels): " + e.getMessage(), e);
             }
         }
-        if (fusion != null && hasArm()) {
-            throw new IllegalArgumentException("Choose one head: ARM (armBlocks " + ArmBlock.format(armBlocks)
-                    + ") or the RARN multi-scale fusion, not both");
-        }
-        if (resizerInputSide < 0) {
-            throw new IllegalArgumentException("learnableResizer input side must be >= 1 (or 0 for none), got " + resizerInputSide);
+        if (loss instanceof LossPDLS && ((LossPDLS) loss).numClasses() != numClasses) {
+            throw new IllegalArgumentException("The loss's prior matrix is " + ((LossPDLS) loss).numClasses() + "x"
+                    + ((LossPDLS) loss).numClasses() + " but numClasses is " + numClasses + "; build the prior for "
+                    + numClasses + " classes");
         }
         if (hasArm()) {
             long[] map = featureMapShape();
@@ -193,17 +240,48 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         return resizerInputSide > 0 ? new int[]{inputShape[0], resizerInputSide, resizerInputSide} : inputShape.clone();
     }
 
+    /** Whether a learnable resizer sits in front of the trunk. */
+    public boolean hasLearnableResizer() {
+        return resizerInputSide != 0;
+    }
+
     public boolean hasFusionHead() {
         return fusion != null;
     }
 
-    /** Stages (1-4) followed by a DSM, and by RARN attention. */
-    public Set<Integer> getDsmStages() {
-        return java.util.Collections.unmodifiableSet(dsmStages);
+    /** The head: RARN_FUSION, ARM (when there are ARM blocks) or GAP. */
+    public Head head() {
+        return fusion != null ? Head.RARN_FUSION : hasArm() ? Head.ARM : Head.GAP;
     }
 
+    /** Stages (1-4) followed by a DSM. */
+    public Set<Integer> getDsmStages() {
+        return Collections.unmodifiableSet(dsmStages);
+    }
+
+    /** Stages (1-4) followed by RARN attention. */
     public Set<Integer> getRarnStages() {
-        return java.util.Collections.unmodifiableSet(rarnStages);
+        return Collections.unmodifiableSet(rarnStages);
+    }
+
+    /** The modulator put after {@link #getDsmStages()}, or null. */
+    public DecomposedSpatialModulator getDsm() {
+        return dsmStages.isEmpty() ? null : dsm;
+    }
+
+    /** The attention put after {@link #getRarnStages()}, or null. */
+    public RotationAwareAttention getRarnAttention() {
+        return rarnStages.isEmpty() ? null : rarn;
+    }
+
+    /** The fusion head, or null. */
+    public RotationAwareFusion getRarnFusion() {
+        return fusion;
+    }
+
+    /** The learnable resizer in front of the trunk (output: the trunk's input size), or null. */
+    public LearnableResizer learnableResizer() {
+        return hasLearnableResizer() ? LearnableResizer.builder().outputSize(inputShape[1], inputShape[2]).build() : null;
     }
 
     /** Number of features the classifier sees. */
@@ -237,8 +315,8 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
                 .setInputTypes(InputType.convolutional(netInput[1], netInput[2], netInput[0]));
 
         String stem = INPUT;
-        if (resizerInputSide > 0) {
-            stem = LearnableResizer.builder().outputSize(inputShape[1], inputShape[2]).build().addTo(g, INPUT, RESIZER_PREFIX);
+        if (hasLearnableResizer()) {
+            stem = learnableResizer().addTo(g, INPUT, RESIZER_PREFIX);
         }
         conv(g, "conv1", 7, 2, 3, 64, stem);
         bn(g, "bn1", "conv1");
@@ -352,7 +430,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         return "resnet" + depth.depth() + (hasArm() ? "-arm-" + ArmBlock.format(armBlocks).toLowerCase(Locale.ROOT) : "")
                 + (dsmStages.isEmpty() ? "" : "-dsm" + stagesName(dsmStages))
                 + (rarnStages.isEmpty() ? "" : "-rarn" + stagesName(rarnStages))
-                + (fusion != null ? "-fusion" : "") + (resizerInputSide > 0 ? "-resizer" + resizerInputSide : "");
+                + (fusion != null ? "-fusion" : "") + (hasLearnableResizer() ? "-resizer" + networkInputShape()[1] : "");
     }
 
     private static String stagesName(Set<Integer> stages) {
@@ -383,9 +461,14 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     @Override
     public String toString() {
-        return modelName() + "{classes=" + numClasses + ", input=" + Arrays.toString(inputShape)
-                + (hasArm() ? ", " + armModule() : "") + "}";
+        return modelName() + "{classes=" + numClasses + ", input=" + Arrays.toString(networkInputShape())
+                + (hasArm() ? ", " + armModule() : "") + (dsmStages.isEmpty() ? "" : ", " + dsm + " after " + dsmStages)
+                + (rarnStages.isEmpty() ? "" : ", " + rarn + " after " + rarnStages) + (fusion != null ? ", " + fusion : "")
+                + (hasLearnableResizer() ? ", " + learnableResizer() : "") + "}";
     }
+
+    private static final String HEADS_ALLOWED = "GAP (armBlocks \"none\", no rarnFusion), ARM (armBlocks such as \"FA+DA+SA\","
+            + " no rarnFusion) or RARN_FUSION (rarnFusion, armBlocks \"none\"); head(Head) sets one and clears the others";
 
     /**
      * Builder with DL4J zoo defaults where the paper is silent: 7 classes, 3x224x224 input, Adam(1e-3), weight decay
@@ -520,44 +603,116 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         }
 
         /**
+         * The head: {@link Head#GAP} clears the ARM blocks and the fusion; {@link Head#ARM} keeps the ARM blocks chosen
+         * (FA+DA+SA when none were) and clears the fusion; {@link Head#RARN_FUSION} keeps the fusion given (a default
+         * one, d = 256, when none was) and clears the ARM blocks. Setting ARM blocks and a fusion separately is rejected
+         * at build.
+         */
+        public Builder<M> head(Head head) {
+            if (head == null) {
+                throw new IllegalArgumentException("head must be one of " + Arrays.toString(Head.values()) + ", got null");
+            }
+            switch (head) {
+                case GAP:
+                    this.armBlocks = EnumSet.noneOf(ArmBlock.class);
+                    this.arm = null;
+                    this.fusion = null;
+                    break;
+                case ARM:
+                    if (armBlocks.isEmpty()) {
+                        this.armBlocks = EnumSet.allOf(ArmBlock.class);
+                    }
+                    this.fusion = null;
+                    break;
+                case RARN_FUSION:
+                    this.armBlocks = EnumSet.noneOf(ArmBlock.class);
+                    this.arm = null;
+                    if (fusion == null) {
+                        this.fusion = RotationAwareFusion.builder().build();
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException("Unhandled head " + head);
+            }
+            return this;
+        }
+
+        /** The head by name, case-insensitive: "gap", "arm", "rarn_fusion" (or "rarn-fusion"). */
+        public Builder<M> head(String head) {
+            String h = head == null ? "" : head.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+            for (Head v : Head.values()) {
+                if (v.name().equals(h)) {
+                    return head(v);
+                }
+            }
+            throw new IllegalArgumentException("Unknown head '" + head + "'; allowed: " + Arrays.stream(Head.values())
+                    .map(v -> v.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+        }
+
+        /**
          * A decomposed spatial modulator (DSM, Lee et al.; DeSpaM's GatedSpatialAttention) after each of the given stages
-         * (1-4; vertices {@code dsm<stage>.*}). No stages: none.
+         * (1-4; vertices {@code dsm<stage>.*}); no stages: {@link #DEFAULT_DSM_STAGES} (after layer2, as the reference
+         * places its one modulator). A null modulator removes it.
          */
         public Builder<M> dsm(DecomposedSpatialModulator modulator, int... stages) {
             this.dsm = modulator;
-            this.dsmStages = stageSet(modulator, stages);
+            this.dsmStages = stageSet("dsm", modulator, stages, DEFAULT_DSM_STAGES);
             return this;
         }
 
-        /** RARN's angle-sensitive spatial attention after each of the given stages (vertices {@code rarn<stage>.*}). */
+        /**
+         * RARN's angle-sensitive spatial attention after each of the given stages (1-4; vertices {@code rarn<stage>.*});
+         * no stages: {@link #DEFAULT_RARN_STAGES} (after every stage). A null attention removes it.
+         */
         public Builder<M> rarnAttention(RotationAwareAttention attention, int... stages) {
             this.rarn = attention;
-            this.rarnStages = stageSet(attention, stages);
+            this.rarnStages = stageSet("rarnAttention", attention, stages, DEFAULT_RARN_STAGES);
             return this;
         }
 
-        /** RARN's top-down multi-scale fusion over the four stages as the head (instead of GAP or ARM; vertices {@code rarn.fusion.*}). */
+        /**
+         * RARN's top-down multi-scale fusion over the four stages as the head (instead of GAP or ARM; vertices
+         * {@code rarn.fusion.*}); null removes it. See also {@link #head(Head)}.
+         */
         public Builder<M> rarnFusion(RotationAwareFusion fusion) {
             this.fusion = fusion;
             return this;
         }
 
         /**
-         * A learnable resizer (Talebi and Milanfar) in front of the trunk: the network takes {@code inputSide x inputSide}
-         * images and resizes them to the trunk's input shape (vertices {@code resizer.*}); 0 removes it; -1: the same side
-         * as the trunk's input.
+         * A learnable resizer (Talebi and Milanfar; 16 filters, 1 residual block, bilinear) in front of the trunk: the
+         * network takes {@code inputSide x inputSide} images and the resizer brings them to the trunk's input shape
+         * ({@link #inputShape}; vertices {@code resizer.*}). {@link FerResNet#SAME_SIZE} (-1): the trunk's input side
+         * (a learned enhancement at the same size); 0: no resizer (default).
          */
         public Builder<M> learnableResizer(int inputSide) {
+            if (inputSide < SAME_SIZE) {
+                throw new IllegalArgumentException("learnableResizer input side must be >= 1, or 0 (no resizer), or -1"
+                        + " (SAME_SIZE: the trunk's input side), got " + inputSide);
+            }
             this.resizerInputSide = inputSide;
             return this;
         }
 
-        private static Set<Integer> stageSet(Object block, int... stages) {
-            if (block == null && stages.length > 0) {
-                throw new IllegalArgumentException("stages given without a block");
+        private static Set<Integer> stageSet(String what, Object block, int[] stages, Set<Integer> defaults) {
+            if (block == null) {
+                if (stages != null && stages.length > 0) {
+                    throw new IllegalArgumentException(what + ": stages " + Arrays.toString(stages) + " given without a block;"
+                            + " pass the block (e.g. its builder().build()), or null alone to remove it");
+                }
+                return Set.of();
+            }
+            if (stages == null || stages.length == 0) {
+                return defaults;
             }
             Set<Integer> s = new TreeSet<>();
-            for (int st : stages) s.add(st);
+            for (int st : stages) {
+                if (!STAGES.contains(st)) {
+                    throw new IllegalArgumentException(what + ": stage " + st + " does not exist; allowed: 1, 2, 3, 4 (after"
+                            + " layer1 .. layer4), got " + Arrays.toString(stages));
+                }
+                s.add(st);
+            }
             return s;
         }
 

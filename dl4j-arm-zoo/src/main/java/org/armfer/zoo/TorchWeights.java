@@ -61,8 +61,10 @@ public final class TorchWeights {
         ALL,
         /**
          * The backbone only (the common case: ImageNet-pretrained torchvision weights into ResNet18Arm with a new
-         * classifier). File keys of the classifier ({@code fc.*}) and ARM ({@code arm.*}) are skipped, and the graph's
-         * {@code fc} and {@code arm.*} parameters keep their initialisation.
+         * classifier): torchvision's trunk {@code conv1}, {@code bn1}, {@code layer1-4.*}, every one of them required.
+         * Other file keys (the classifier {@code fc.*}, ARM {@code arm.*}, the other FER blocks {@code dsm*},
+         * {@code rarn*}, {@code resizer.*}) are skipped, and the graph's parameters outside the trunk keep their
+         * initialisation.
          */
         BACKBONE
     }
@@ -101,11 +103,11 @@ public final class TorchWeights {
                 skipped.add(key);
                 continue;
             }
-            if (scope == Scope.BACKBONE && (name.startsWith(FerResNet.FC + ".") || name.startsWith(FerResNet.ARM_PREFIX + "."))) {
+            int dot = name.lastIndexOf('.');
+            if (scope == Scope.BACKBONE && (dot < 0 || !isBackbone(name.substring(0, dot)))) {
                 skipped.add(key);
                 continue;
             }
-            int dot = name.lastIndexOf('.');
             if (dot < 0) {
                 problems.add("unused key '" + key + "': no graph vertex for it");
                 continue;
@@ -175,17 +177,23 @@ public final class TorchWeights {
         return r;
     }
 
-    /**
-     * The graph's parameters as a PyTorch state dict in torchvision's key set ({@code conv1.weight},
-     * {@code bn1.running_var}, {@code fc.weight} as {@code [out, in]}, {@code arm.da.weight}, {@code arm.sa.alpha},
-     * {@code arm.sa.running_gar}), the inverse of {@link #load}; write it with {@link Npz#write} and load it in Python
-     * with {@code model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()}, strict=False)}.
-     */
     /** Whether a vertex is part of torchvision's ResNet trunk: conv1, bn1, layer1-4 (what a backbone load sets). */
     static boolean isBackbone(String vertex) {
         return vertex.equals("conv1") || vertex.equals("bn1") || vertex.matches("layer[1-4]\\..*");
     }
 
+    /**
+     * The graph's parameters as a PyTorch state dict in torchvision's key set ({@code conv1.weight},
+     * {@code bn1.running_var}, {@code fc.weight} as {@code [out, in]}, {@code arm.da.weight}, {@code arm.sa.alpha},
+     * {@code arm.sa.running_gar}), the inverse of {@link #load}; write it with {@link Npz#write} and load it in Python
+     * with {@code model.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items()}, strict=False)}.
+     * The other FER blocks export under their vertex names in the same way (convolutions {@code weight}/{@code bias},
+     * BatchNorms {@code weight}, {@code bias}, {@code running_mean}, {@code running_var}), e.g.
+     * {@code dsm2.conv1_rep.conv_kxk.weight}, {@code rarn1.spatial_bn.running_var}, {@code rarn.fusion.lateral0.bias},
+     * {@code resizer.res0.conv1.weight}; inside a DSM the names are the DeSpaM reference's ({@code conv1_rep.conv_kxk},
+     * {@code conv1_rep.bn_1x1}, {@code conv2}), so a reference {@code GatedSpatialAttention}'s keys map by replacing their
+     * module prefix with {@code dsm<stage>}. {@link #load} reads all of them back.
+     */
     public static Map<String, INDArray> export(ComputationGraph graph) {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
