@@ -2,6 +2,7 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.fast.FastBatchNormalization;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.attention.RotationAwareAttention;
 import org.armfer.layers.attention.RotationAwareFusion;
@@ -16,7 +17,6 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -383,7 +383,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     private static void bn(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {
         // PyTorch BatchNorm2d: eps 1e-5, momentum 0.1 (DL4J decay 0.9), the variance stored as is
-        g.addLayer(name, new BatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).build(), in);
+        g.addLayer(name, new FastBatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).build(), in);
     }
 
     private static void relu(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {

@@ -1,0 +1,200 @@
+package org.armfer.layers.fast;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * Batch normalisation of NCHW activations for DL4J's {@code BatchNormalization} layer, computed with contiguous
+ * reductions and the {@code batchnorm} op (oneDNN's kernel on the CPU) only.
+ * <p>
+ * DL4J M2.1's own CPU helper spends most of a training step's normalisation time outside the normalisation: the batch
+ * variance through ND4J's generic summary-statistics kernel (five times as long as the normalisation itself), and a
+ * {@code batchnorm_bp} that follows oneDNN's backward pass with strided broadcasts and reductions. Here
+ * <ul>
+ *   <li>the batch statistics come from two reductions over the rows of the {@code [N*C, H*W]} view (each row
+ *       contiguous): the sum, and the dot product of each row with itself; per channel, in double,
+ *       {@code mean = S/M} and {@code var = Q/M - mean^2} (M = N*H*W; clamped at 0);</li>
+ *   <li>the backward pass needs per channel only {@code Σdy} and {@code Σdy·x}; with σ = sqrt(var + eps) and
+ *       {@code dγ = (Σdy·x - mean·Σdy)/σ} the input gradient is the per-channel affine combination
+ *       {@code dx = (γ/σ)·dy + B·x + C}, {@code B = -γ·dγ/(M·σ²)}, {@code C = -γ·Σdy/(M·σ) - B·mean},
+ *       which the {@code batchnorm} op evaluates in two passes (as a scale-and-shift with mean 0 and variance 1)
+ *       plus one addition.</li>
+ * </ul>
+ * Inference is the {@code batchnorm} op with the running statistics, as in DL4J. Inputs other than rank-4 NCHW in
+ * float or double return null, which makes the layer use DL4J's built-in implementation.
+ */
+public final class BatchNormHelper implements BatchNormalizationHelper {
+
+    private INDArray meanCache;
+    private INDArray varCache;
+    /** Whether the last forward pass was computed here (a backward pass then is too). */
+    private boolean handled;
+
+    @Override
+    public boolean checkSupported(double eps, boolean fixedGammaBeta) {
+        return !fixedGammaBeta;
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return true;
+    }
+
+    static boolean supports(INDArray x, CNN2DFormat format) {
+        return x.rank() == 4 && format == CNN2DFormat.NCHW
+                && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray mean,
+                              INDArray var, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        handled = supports(x, format) && gamma != null && beta != null;
+        if (!handled) {
+            return null;
+        }
+        x = contiguous(x);
+        INDArray m;
+        INDArray v;
+        if (training) {
+            long c = x.size(1);
+            double[][] sums = channelSums(x, x);
+            double count = x.length() / (double) c;
+            double[] mu = new double[(int) c];
+            double[] va = new double[(int) c];
+            for (int i = 0; i < c; i++) {
+                mu[i] = sums[0][i] / count;
+                va[i] = Math.max(sums[1][i] / count - mu[i] * mu[i], 0.0);
+            }
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                meanCache = Nd4j.createFromArray(mu).castTo(x.dataType());
+                varCache = Nd4j.createFromArray(va).castTo(x.dataType());
+            }
+            m = meanCache;
+            v = varCache;
+        } else {
+            m = mean.reshape(mean.length()).castTo(x.dataType());
+            v = var.reshape(var.length()).castTo(x.dataType());
+        }
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        scaleShift(x, m, v, vector(gamma, x), vector(beta, x), eps, out);
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
+                                                     CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!handled || !supports(input, format) || meanCache == null || gamma == null) {
+            return null;
+        }
+        INDArray x = contiguous(input);
+        INDArray dy = contiguous(epsilon.castTo(x.dataType()));
+        int c = (int) x.size(1);
+        double count = x.length() / (double) c;
+        double[][] s = channelSums(dy, x);    // Σdy and Σdy·x per channel
+        double[] mu = meanCache.toDoubleVector();
+        double[] va = varCache.toDoubleVector();
+        double[] g = gamma.toDoubleVector();
+        double[] dGamma = new double[c];
+        double[] a = new double[c];
+        double[] b = new double[c];
+        double[] shift = new double[c];
+        for (int i = 0; i < c; i++) {
+            double sigma = Math.sqrt(va[i] + eps);
+            dGamma[i] = (s[1][i] - mu[i] * s[0][i]) / sigma;
+            a[i] = g[i] / sigma;
+            b[i] = -g[i] * dGamma[i] / (count * sigma * sigma);
+            shift[i] = -g[i] * s[0][i] / (count * sigma) - b[i] * mu[i];
+        }
+        dGammaView.assign(Nd4j.createFromArray(dGamma).reshape(dGammaView.shape()));
+        dBetaView.assign(Nd4j.createFromArray(s[0]).reshape(dBetaView.shape()));
+
+        DataType dt = x.dataType();
+        INDArray zeros = Nd4j.zeros(dt, c);
+        INDArray ones = Nd4j.ones(dt, c);
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dt, x.shape(), 'c');
+        INDArray tmp = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, x.shape(), 'c');
+        // mean 0, variance 1, epsilon 0: the op computes gamma*v + beta exactly
+        scaleShift(dy, zeros, ones, Nd4j.createFromArray(a).castTo(dt), zeros, 0.0, dx);
+        scaleShift(x, zeros, ones, Nd4j.createFromArray(b).castTo(dt), Nd4j.createFromArray(shift).castTo(dt), 0.0, tmp);
+        Nd4j.exec(new AddOp(dx, tmp, dx));
+
+        Gradient grad = new DefaultGradient();
+        grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(grad, dx);
+    }
+
+    /** Per channel of NCHW {@code u} and {@code w} (same shape): {Σu, Σu·w}, summed in double over the batch. */
+    private static double[][] channelSums(INDArray u, INDArray w) {
+        long n = u.size(0);
+        int c = (int) u.size(1);
+        long hw = u.size(2) * u.size(3);
+        INDArray u2 = u.reshape('c', n * c, hw);
+        INDArray w2 = w.reshape('c', n * c, hw);
+        INDArray rowSum = Nd4j.create(u.dataType(), n * c);
+        Nd4j.exec(new Sum(u2, rowSum, 1));
+        INDArray rowDot = Nd4j.create(u.dataType(), n * c);
+        Nd4j.exec(new Dot(u2, w2, rowDot, 1));
+        double[] rs = rowSum.toDoubleVector();
+        double[] rd = rowDot.toDoubleVector();
+        double[][] out = new double[2][c];
+        for (int row = 0; row < rs.length; row++) {
+            out[0][row % c] += rs[row];
+            out[1][row % c] += rd[row];
+        }
+        return out;
+    }
+
+    /** {@code out = gamma * (x - mean) / sqrt(var + eps) + beta} per channel (axis 1), by the batchnorm op. */
+    private static void scaleShift(INDArray x, INDArray mean, INDArray var, INDArray gamma, INDArray beta, double eps,
+                                   INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(x, mean, var, gamma, beta)
+                .addOutputs(out)
+                .addIntegerArguments(1, 1, 1)
+                .addFloatingPointArguments(eps)
+                .build());
+    }
+
+    private static INDArray vector(INDArray p, INDArray like) {
+        return p.reshape(p.length()).castTo(like.dataType());
+    }
+
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return meanCache;
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return varCache;
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return Collections.emptyMap();
+    }
+}

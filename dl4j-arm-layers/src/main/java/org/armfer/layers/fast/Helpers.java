@@ -1,0 +1,48 @@
+package org.armfer.layers.fast;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+
+/** Reflection and backend checks shared by the fast layer configurations. */
+final class Helpers {
+
+    private Helpers() {
+    }
+
+    /** Whether ND4J runs on its CPU backend (where the fast helpers apply). */
+    static boolean cpuBackend() {
+        return Nd4j.getBackend().getClass().getName().contains("CpuBackend");
+    }
+
+    /** Copies every instance field declared by {@code top} and its superclasses from {@code src} to {@code dst}. */
+    static void copyFields(Object src, Object dst, Class<?> top) {
+        for (Class<?> c = top; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    f.set(dst, f.get(src));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw new IllegalStateException("Cannot copy field " + c.getName() + "." + f.getName()
+                            + " of the layer configuration", e);
+                }
+            }
+        }
+    }
+
+    /** Sets the (non-public) field {@code name} declared by {@code owner} on {@code target}. */
+    static void setField(Object target, Class<?> owner, String name, Object value) {
+        try {
+            Field f = owner.getDeclaredField(name);
+            f.setAccessible(true);
+            f.set(target, value);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("Cannot set " + owner.getName() + "." + name
+                    + " (DL4J version other than 1.0.0-M2.1?)", e);
+        }
+    }
+}
