@@ -1,0 +1,111 @@
+package org.armfer.layers.fast;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * DL4J's {@link ActivationLayer} whose plain ReLU ({@code Activation.RELU} without max, threshold or slope) writes its
+ * output and its input gradient in one pass each. DL4J M2.1's layer first copies its input (forward and backward) and
+ * then moves the result between workspaces: three passes over the tensor where one does. Every other activation
+ * runs DL4J's code unchanged.
+ */
+public class FastActivationLayer extends ActivationLayer {
+
+    public FastActivationLayer() {
+        super();
+    }
+
+    public FastActivationLayer(Activation activation) {
+        this(activation.getActivationFunction());
+    }
+
+    public FastActivationLayer(IActivation activationFn) {
+        super(activationFn);
+    }
+
+    /** A copy of {@code conf} (every field, layer name included) with the fast ReLU path. */
+    public static FastActivationLayer of(ActivationLayer conf) {
+        FastActivationLayer f = new FastActivationLayer();
+        Helpers.copyFields(conf, f, ActivationLayer.class);
+        return f;
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
+                             int layerIndex, INDArray layerParamsView, boolean initializeParams,
+                             DataType networkDataType) {
+        Runtime ret = new Runtime(conf, networkDataType);
+        ret.setListeners(trainingListeners);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        ret.setParamTable(paramTable);
+        ret.setConf(conf);
+        return ret;
+    }
+
+    @Override
+    public FastActivationLayer clone() {
+        return (FastActivationLayer) super.clone();
+    }
+
+    /** Whether {@code fn} is ReLU without a maximum, threshold or negative slope. */
+    static boolean plainRelu(IActivation fn) {
+        if (!(fn instanceof ActivationReLU)) {
+            return false;
+        }
+        ActivationReLU r = (ActivationReLU) fn;
+        return (r.getMax() == null || r.getMax() == 0.0)
+                && (r.getThreshold() == null || r.getThreshold() == 0.0)
+                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0);
+    }
+
+    /** The runtime layer: DL4J's, with the one-pass ReLU. */
+    static final class Runtime extends org.deeplearning4j.nn.layers.ActivationLayer {
+
+        Runtime(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+            if (!plainRelu(layerConf().getActivationFn())) {
+                return super.activate(training, mgr);
+            }
+            assertInputSet(false);
+            INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), 'c');
+            Nd4j.exec(new RectifiedLinear(input, out, 0.0));
+            return out;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+            if (!plainRelu(layerConf().getActivationFn())) {
+                return super.backpropGradient(epsilon, mgr);
+            }
+            assertInputSet(true);
+            INDArray eps = epsilon.dataType() == input.dataType() ? epsilon : epsilon.castTo(input.dataType());
+            INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+            Nd4j.exec(new RectifiedLinearDerivative(input, eps, dx));
+            return new Pair<>(new DefaultGradient(), dx);
+        }
+    }
+}

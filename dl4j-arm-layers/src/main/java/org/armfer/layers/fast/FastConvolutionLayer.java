@@ -1,0 +1,125 @@
+package org.armfer.layers.fast;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * DL4J's {@link ConvolutionLayer} whose backward pass, for the usual case of a convolution followed by batch
+ * normalisation (identity activation, NCHW, no dropout, CPU helper present), goes straight to the oneDNN
+ * {@code conv2d_bp} op. DL4J M2.1 first recomputes the layer's pre-activation output in every backward pass (the
+ * whole forward convolution again) only to pass it through the identity's derivative, unless the graph uses
+ * {@code CacheMode.DEVICE}, which instead keeps a copy of every convolution's output (memory, and a copy per layer).
+ * With this layer neither is needed: armfer's zoo builds its convolutions with it and uses {@code CacheMode.NONE}.
+ * Everything else (parameters, initialisation, JSON apart from the class name, other activations and formats) is
+ * DL4J's.
+ */
+public class FastConvolutionLayer extends ConvolutionLayer {
+
+    public FastConvolutionLayer() {
+        super();
+    }
+
+    /** A copy of {@code conf} (every field, layer name included) with the direct backward pass. */
+    public static FastConvolutionLayer of(ConvolutionLayer conf) {
+        FastConvolutionLayer f = new FastConvolutionLayer();
+        Helpers.copyFields(conf, f, ConvolutionLayer.class);
+        return f;
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
+                             int layerIndex, INDArray layerParamsView, boolean initializeParams,
+                             DataType networkDataType) {
+        if (getNIn() <= 0 || getNOut() <= 0) {
+            // DL4J's checks and message
+            return super.instantiate(conf, trainingListeners, layerIndex, layerParamsView, initializeParams,
+                    networkDataType);
+        }
+        Runtime ret = new Runtime(conf, networkDataType);
+        ret.setListeners(trainingListeners);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        ret.setParamTable(paramTable);
+        ret.setConf(conf);
+        return ret;
+    }
+
+    @Override
+    public FastConvolutionLayer clone() {
+        return (FastConvolutionLayer) super.clone();
+    }
+
+    /** DL4J's convolution builder; {@link #build()} returns a {@link FastConvolutionLayer}. */
+    public static class Builder extends ConvolutionLayer.Builder {
+        public Builder(int... kernelSize) {
+            super(kernelSize);
+        }
+
+        @Override
+        public FastConvolutionLayer build() {
+            return of(super.build());
+        }
+    }
+
+    /** The runtime layer: DL4J's, with the direct backward pass. */
+    static final class Runtime extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+
+        Runtime(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        /** Whether the backward pass can skip the pre-activation output. */
+        boolean direct() {
+            ConvolutionLayer c = layerConf();
+            return helper != null && (helperCountFail == 0 || !c.isCudnnAllowFallback())
+                    && c.getActivationFn() instanceof ActivationIdentity
+                    && c.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                    && c.getConvolutionMode() != ConvolutionMode.Same
+                    && c.getIDropout() == null;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            if (!direct()) {
+                return super.backpropGradient(epsilon, workspaceMgr);
+            }
+            assertInputSet(true);
+            ConvolutionLayer c = layerConf();
+            INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+            INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+            INDArray in = input.castTo(dataType);
+            INDArray eps = epsilon.castTo(dataType);
+            if (!Shape.hasDefaultStridesForShape(eps)) {
+                eps = eps.dup('c');
+            }
+            INDArray biasGradView = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+            INDArray weightGradView = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+            Pair<Gradient, INDArray> ret = helper.backpropGradient(in, weights, hasBias() ? bias : null, eps,
+                    c.getKernelSize(), c.getStride(), c.getPadding(), biasGradView, weightGradView,
+                    c.getActivationFn(), c.getCudnnAlgoMode(), c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(),
+                    convolutionMode, c.getDilation(), c.getCnn2dDataFormat(), workspaceMgr);
+            if (ret == null) {
+                // the helper declined (e.g. double precision): DL4J's own path
+                return super.backpropGradient(epsilon, workspaceMgr);
+            }
+            weightNoiseParams.clear();
+            return ret;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.armfer.layers.fast;
+
+import org.armfer.layers.CpuBackend;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.File;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link FastConvolutionLayer} against DL4J's {@link ConvolutionLayer}: the same gradients, input gradients and
+ * training (DL4J with {@code CacheMode.DEVICE}, the fast layer with {@code CacheMode.NONE}, as the zoo uses them).
+ */
+class FastConvolutionLayerTest {
+
+    @BeforeAll
+    static void helpers() {
+        CpuBackend.configure();
+    }
+
+    private static ComputationGraph graph(boolean fast, DataType dt, CacheMode cache, int k, int s, int p,
+                                          boolean bias, Activation act) {
+        ConvolutionLayer.Builder c1 = fast ? new FastConvolutionLayer.Builder(k, k) : new ConvolutionLayer.Builder(k, k);
+        ConvolutionLayer.Builder c2 = fast ? new FastConvolutionLayer.Builder(3, 3) : new ConvolutionLayer.Builder(3, 3);
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).dataType(dt)
+                .cacheMode(cache).updater(new Sgd(0.05)).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("c1", c1.stride(s, s).padding(p, p).nOut(6).hasBias(bias).activation(act).build(), "in")
+                .addLayer("c2", c2.padding(1, 1).nOut(5).hasBias(false).activation(Activation.IDENTITY).build(), "c1")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c2")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.SOFTMAX).nOut(3).build(), "pool")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    @ParameterizedTest(name = "{0} k={1} s={2} p={3} bias={4} {5}")
+    @CsvSource({
+            "FLOAT, 7, 2, 3, false, IDENTITY",
+            "FLOAT, 3, 1, 1, true, IDENTITY",
+            "FLOAT, 1, 2, 0, false, IDENTITY",
+            "FLOAT, 3, 1, 1, true, TANH",
+            "DOUBLE, 3, 2, 1, false, IDENTITY"})
+    void sameGradientsAndTrainingAsDl4j(DataType dt, int k, int s, int p, boolean bias, Activation act) {
+        ComputationGraph ref = graph(false, dt, CacheMode.DEVICE, k, s, p, bias, act);
+        ComputationGraph fast = graph(true, dt, CacheMode.NONE, k, s, p, bias, act);
+        assertInstanceOf(FastConvolutionLayer.Runtime.class, fast.getLayer("c1"));
+        assertEquals(ref.params(), fast.params());
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.randn(dt, 4, 3, 9, 9);
+        INDArray y = Nd4j.zeros(dt, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        double tol = dt == DataType.FLOAT ? 1e-6 : 1e-12;
+        ref.setInputs(x);
+        ref.setLabels(y);
+        fast.setInputs(x);
+        fast.setLabels(y);
+        ref.computeGradientAndScore();
+        fast.computeGradientAndScore();
+        assertClose(ref.gradient().gradient(), fast.gradient().gradient(), tol, "gradients");
+        for (int i = 0; i < 3; i++) {
+            ref.fit(new MultiDataSet(x, y));
+            fast.fit(new MultiDataSet(x, y));
+        }
+        assertClose(ref.params(), fast.params(), 10 * tol, "parameters after 3 steps");
+        assertClose(ref.outputSingle(x), fast.outputSingle(x), 10 * tol, "output");
+    }
+
+    @Test
+    void directPathOnlyWhereItApplies() {
+        ComputationGraph f = graph(true, DataType.FLOAT, CacheMode.NONE, 3, 1, 1, false, Activation.IDENTITY);
+        assertTrue(((FastConvolutionLayer.Runtime) f.getLayer("c1")).direct());
+        ComputationGraph t = graph(true, DataType.FLOAT, CacheMode.NONE, 3, 1, 1, false, Activation.TANH);
+        assertTrue(!((FastConvolutionLayer.Runtime) t.getLayer("c1")).direct());
+    }
+
+    @Test
+    void survivesSavingAndOfCopiesTheConfiguration(@TempDir File dir) throws Exception {
+        ConvolutionLayer src = new ConvolutionLayer.Builder(5, 3).stride(2, 1).padding(2, 1).nOut(4).name("c")
+                .hasBias(false).build();
+        FastConvolutionLayer f = FastConvolutionLayer.of(src);
+        assertEquals("c", f.getLayerName());
+        assertEquals(4, f.getNOut());
+        assertEquals(src.getKernelSize()[0], f.getKernelSize()[0]);
+        assertEquals(src.getStride()[0], f.getStride()[0]);
+        assertEquals(src.hasBias(), f.hasBias());
+        ComputationGraph g = graph(true, DataType.FLOAT, CacheMode.NONE, 3, 1, 1, true, Activation.IDENTITY);
+        File file = new File(dir, "g.zip");
+        ModelSerializer.writeModel(g, file, false);
+        ComputationGraph r = ModelSerializer.restoreComputationGraph(file, false);
+        assertInstanceOf(FastConvolutionLayer.Runtime.class, r.getLayer("c2"));
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 9, 9);
+        assertEquals(g.outputSingle(x), r.outputSingle(x));
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
+        double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
+        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= tol * scale, what + ": max |difference| " + diff + " > " + tol * scale);
+    }
+}
