@@ -63,7 +63,11 @@ public final class ExternalBench {
         List<String> cmd = new ArrayList<>(List.of(PYTHON, script().toString(), Integer.toString(batch), Integer.toString(inputSize),
                 Integer.toString(warmup), Integer.toString(iterations), Integer.toString(threads)));
         cmd.addAll(extra);
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        // PyTorch as Debian ships it: without the jemalloc preload the armfer launcher gives the JVM
+        pb.environment().remove("LD_PRELOAD");
+        pb.environment().remove("MALLOC_CONF");
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException("PyTorch benchmark failed (exit " + p.exitValue() + "): " + String.join(" ", cmd));
