@@ -2,6 +2,7 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.fast.DataFormatPreProcessor;
 import org.armfer.layers.fast.FastActivationLayer;
 import org.armfer.layers.fast.FastBatchNormalization;
 import org.armfer.layers.fast.FastConvolutionLayer;
@@ -11,12 +12,14 @@ import org.armfer.layers.attention.RotationAwareFusion;
 import org.armfer.layers.loss.LossPDLS;
 import org.armfer.layers.resize.LearnableResizer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -77,9 +80,18 @@ import java.util.stream.Collectors;
  * <p>
  * ARM geometry: unless an explicit {@link ArmModule} is given, it is adapted to the input size by
  * {@link ArmGeometry} (the paper's FA 512 -> 2, DA 32/8 at 224x224 input; scaled for other sizes).
+ * <p>
+ * Speed: the trunk is built from {@code org.armfer.layers.fast} layers (DL4J's convolution, batch normalisation and
+ * ReLU with faster CPU paths, same parameters) and, unless a DSM, RARN block or the fusion head needs NCHW stage
+ * outputs, runs in NHWC ({@link Builder#trunkFormat}): {@code to_nhwc} converts the NCHW network input in front of
+ * {@code conv1} and {@code to_nchw} converts layer4's output back for the head. Parameters are laid out the same in
+ * either format, so weights move between an NCHW and an NHWC build of the same model by {@code setParams}.
  */
 public abstract class FerResNet extends ZooModel<FerResNet> {
 
+    /** Vertices converting the network input to NHWC and layer4's output back to NCHW (NHWC trunk only). */
+    public static final String TO_NHWC = "to_nhwc";
+    public static final String TO_NCHW = "to_nchw";
     /** Vertex names of the stem, the heads and the classifier. */
     public static final String INPUT = "input";
     public static final String POOL = "avgpool";
@@ -132,6 +144,8 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     private final RotationAwareAttention rarn;
     private final Set<Integer> rarnStages;
     private final RotationAwareFusion fusion;
+    /** The trunk's activation layout (null in the builder: NHWC unless a DSM, RARN block or fusion head needs NCHW). */
+    private final CNN2DFormat trunkFormat;
     private final int resizerInputSide;
 
     protected FerResNet(Builder<?> b) {
@@ -153,6 +167,12 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         this.rarnStages = new TreeSet<>(b.rarnStages);
         this.fusion = b.fusion;
         this.resizerInputSide = b.resizerInputSide;
+        boolean needsNchw = !dsmStages.isEmpty() || !rarnStages.isEmpty() || fusion != null;
+        this.trunkFormat = b.trunkFormat != null ? b.trunkFormat : needsNchw ? CNN2DFormat.NCHW : CNN2DFormat.NHWC;
+        if (trunkFormat == CNN2DFormat.NHWC && needsNchw) {
+            throw new IllegalArgumentException("trunkFormat NHWC is not available with DSM, RARN attention or the RARN"
+                    + " fusion head (they read NCHW stage outputs); allowed: NCHW, or leave it unset");
+        }
         validate();
     }
 
@@ -245,6 +265,11 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         return resizerInputSide != 0;
     }
 
+    /** The trunk's activation layout (NHWC or NCHW). */
+    public CNN2DFormat getTrunkFormat() {
+        return trunkFormat;
+    }
+
     public boolean hasFusionHead() {
         return fusion != null;
     }
@@ -318,11 +343,16 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         if (hasLearnableResizer()) {
             stem = learnableResizer().addTo(g, INPUT, RESIZER_PREFIX);
         }
-        conv(g, "conv1", 7, 2, 3, 64, stem);
-        bn(g, "bn1", "conv1");
+        CNN2DFormat f = trunkFormat;
+        if (f == CNN2DFormat.NHWC) {
+            g.addVertex(TO_NHWC, new PreprocessorVertex(new DataFormatPreProcessor(CNN2DFormat.NCHW, f)), stem);
+            stem = TO_NHWC;
+        }
+        conv(g, "conv1", 7, 2, 3, 64, stem, f);
+        bn(g, "bn1", "conv1", f);
         relu(g, "relu", "bn1");
         g.addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), "relu");
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).dataFormat(f).build(), "relu");
         String last = "maxpool";
         List<String> stageOutputs = new ArrayList<>();
         int in = 64;
@@ -331,7 +361,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
             int width = 64 << stage;
             for (int b = 0; b < blocks[stage]; b++) {
                 int stride = stage > 0 && b == 0 ? 2 : 1;
-                last = basicBlock(g, "layer" + (stage + 1) + "." + b, last, in, width, stride);
+                last = basicBlock(g, "layer" + (stage + 1) + "." + b, last, in, width, stride, f);
                 in = width;
             }
             if (dsmStages.contains(stage + 1)) {
@@ -341,6 +371,10 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
                 last = rarn.addTo(g, last, RARN_PREFIX + (stage + 1));
             }
             stageOutputs.add(last);
+        }
+        if (f == CNN2DFormat.NHWC) {
+            g.addVertex(TO_NCHW, new PreprocessorVertex(new DataFormatPreProcessor(f, CNN2DFormat.NCHW)), last);
+            last = TO_NCHW;
         }
         String head;
         if (fusion != null) {
@@ -359,16 +393,16 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     /** torchvision's BasicBlock; returns the name of its output vertex. */
     private static String basicBlock(ComputationGraphConfiguration.GraphBuilder g, String name, String input, int in,
-                                     int width, int stride) {
-        conv(g, name + ".conv1", 3, stride, 1, width, input);
-        bn(g, name + ".bn1", name + ".conv1");
+                                     int width, int stride, CNN2DFormat f) {
+        conv(g, name + ".conv1", 3, stride, 1, width, input, f);
+        bn(g, name + ".bn1", name + ".conv1", f);
         relu(g, name + ".relu1", name + ".bn1");
-        conv(g, name + ".conv2", 3, 1, 1, width, name + ".relu1");
-        bn(g, name + ".bn2", name + ".conv2");
+        conv(g, name + ".conv2", 3, 1, 1, width, name + ".relu1", f);
+        bn(g, name + ".bn2", name + ".conv2", f);
         String shortcut = input;
         if (stride != 1 || in != width) {
-            conv(g, name + ".downsample.0", 1, stride, 0, width, input);
-            bn(g, name + ".downsample.1", name + ".downsample.0");
+            conv(g, name + ".downsample.0", 1, stride, 0, width, input, f);
+            bn(g, name + ".downsample.1", name + ".downsample.0", f);
             shortcut = name + ".downsample.1";
         }
         g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + ".bn2", shortcut);
@@ -376,14 +410,16 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         return name + ".relu2";
     }
 
-    private static void conv(ComputationGraphConfiguration.GraphBuilder g, String name, int k, int s, int p, int nOut, String in) {
-        g.addLayer(name, new FastConvolutionLayer.Builder(k, k).stride(s, s).padding(p, p).nOut(nOut)
+    private static void conv(ComputationGraphConfiguration.GraphBuilder g, String name, int k, int s, int p, int nOut,
+                             String in, CNN2DFormat f) {
+        g.addLayer(name, new FastConvolutionLayer.Builder(k, k).stride(s, s).padding(p, p).nOut(nOut).dataFormat(f)
                 .activation(Activation.IDENTITY).hasBias(false).build(), in);
     }
 
-    private static void bn(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {
+    private static void bn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, CNN2DFormat f) {
         // PyTorch BatchNorm2d: eps 1e-5, momentum 0.1 (DL4J decay 0.9), the variance stored as is
-        g.addLayer(name, new FastBatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).build(), in);
+        g.addLayer(name, new FastBatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).dataFormat(f)
+                .build(), in);
     }
 
     private static void relu(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {
@@ -492,6 +528,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         // copy per convolution and 0.7 GiB more peak memory at batch 32; DL4J's own ConvolutionLayer with NONE
         // recomputes: 1980 -> 1669 ms per step went from NONE to DEVICE before the fast layers)
         private CacheMode cacheMode = CacheMode.NONE;
+        private CNN2DFormat trunkFormat;
         private WorkspaceMode workspaceMode = WorkspaceMode.ENABLED;
         private DataType dataType = DataType.FLOAT;
         private DecomposedSpatialModulator dsm;
@@ -582,6 +619,17 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
                 throw new IllegalArgumentException("loss must not be null");
             }
             this.loss = loss;
+            return this;
+        }
+
+        /**
+         * The trunk's activation layout. Unset: NHWC (oneDNN's convolutions read it directly: ResNet-18's forward
+         * convolutions take about half the time they take in NCHW) unless a DSM, RARN block or fusion head needs
+         * NCHW. The network's input and the head's input stay NCHW either way (converted by {@code to_nhwc} in front
+         * of the stem and {@code to_nchw} behind layer4).
+         */
+        public Builder<M> trunkFormat(CNN2DFormat trunkFormat) {
+            this.trunkFormat = trunkFormat;
             return this;
         }
 

@@ -133,9 +133,12 @@ class FerModelsTest {
         resizer.put("resizer.skip", FerResNet.INPUT);
         resizer.put("resizer.conv1", FerResNet.INPUT);
         resizer.put("resizer.res0.conv1", "resizer.resize");
-        resizer.put("conv1", "resizer.out");
+        // NHWC trunk: the resizer's NCHW output is converted in front of the stem, layer4's output behind it
+        resizer.put(FerResNet.TO_NHWC, "resizer.out");
+        resizer.put("conv1", FerResNet.TO_NHWC);
+        resizer.put(FerResNet.TO_NCHW, "layer4.1.relu2");
         Map<String, String> resizerGap = new LinkedHashMap<>(resizer);
-        resizerGap.put("avgpool", "layer4.1.relu2");
+        resizerGap.put("avgpool", FerResNet.TO_NCHW);
         m.put("resnet18-resizer", resizerGap);
         Map<String, String> resizerArm = new LinkedHashMap<>(resizer);
         resizerArm.put("fc", "arm.sa");

@@ -74,7 +74,11 @@ class ResNetArchitectureTest {
             assertTrue(names.contains(n), n + " in " + names);
         }
         assertFalse(names.contains("avgpool"), "ARM replaces GAP");
-        assertEquals("layer4.1.relu2", conf.getVertexInputs().get("arm.fa").get(0));
+        // the trunk runs in NHWC between to_nhwc (after the input) and to_nchw (after layer4)
+        assertEquals(FerResNet.INPUT, conf.getVertexInputs().get(FerResNet.TO_NHWC).get(0));
+        assertEquals(FerResNet.TO_NHWC, conf.getVertexInputs().get("conv1").get(0));
+        assertEquals("layer4.1.relu2", conf.getVertexInputs().get(FerResNet.TO_NCHW).get(0));
+        assertEquals(FerResNet.TO_NCHW, conf.getVertexInputs().get("arm.fa").get(0));
         assertEquals("arm.sa", conf.getVertexInputs().get("fc").get(0));
         assertTrue(ResNet18.builder().build().graphBuilder().build().getVertices().containsKey("avgpool"));
     }

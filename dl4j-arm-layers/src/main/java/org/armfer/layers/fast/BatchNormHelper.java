@@ -12,9 +12,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -22,15 +25,16 @@ import java.util.Collections;
 import java.util.Map;
 
 /**
- * Batch normalisation of NCHW activations for DL4J's {@code BatchNormalization} layer, computed with contiguous
+ * Batch normalisation of NCHW or NHWC activations for DL4J's {@code BatchNormalization} layer, computed with contiguous
  * reductions and the {@code batchnorm} op (oneDNN's kernel on the CPU) only.
  * <p>
  * DL4J M2.1's own CPU helper spends most of a training step's normalisation time outside the normalisation: the batch
  * variance through ND4J's generic summary-statistics kernel (five times as long as the normalisation itself), and a
  * {@code batchnorm_bp} that follows oneDNN's backward pass with strided broadcasts and reductions. Here
  * <ul>
- *   <li>the batch statistics come from two reductions over the rows of the {@code [N*C, H*W]} view (each row
- *       contiguous): the sum, and the dot product of each row with itself; per channel, in double,
+ *   <li>the batch statistics come from two reductions: for NCHW over the rows of the {@code [N*C, H*W]} view (each
+ *       row contiguous: the sum, and the dot product of each row with itself), for NHWC over the columns of
+ *       {@code [N*H*W, C]} (matrix-vector products with a vector of ones, of x and of x·x); per channel, in double,
  *       {@code mean = S/M} and {@code var = Q/M - mean^2} (M = N*H*W; clamped at 0);</li>
  *   <li>the backward pass needs per channel only {@code Σdy} and {@code Σdy·x}; with σ = sqrt(var + eps) and
  *       {@code dγ = (Σdy·x - mean·Σdy)/σ} the input gradient is the per-channel affine combination
@@ -38,8 +42,8 @@ import java.util.Map;
  *       which the {@code batchnorm} op evaluates in two passes (as a scale-and-shift with mean 0 and variance 1)
  *       plus one addition.</li>
  * </ul>
- * Inference is the {@code batchnorm} op with the running statistics, as in DL4J. Inputs other than rank-4 NCHW in
- * float or double return null, which makes the layer use DL4J's built-in implementation.
+ * Inference is the {@code batchnorm} op with the running statistics, as in DL4J. Inputs other than rank-4 NCHW or NHWC
+ * in float or double return null, which makes the layer use DL4J's built-in implementation.
  */
 public final class BatchNormHelper implements BatchNormalizationHelper {
 
@@ -59,8 +63,12 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
     }
 
     static boolean supports(INDArray x, CNN2DFormat format) {
-        return x.rank() == 4 && format == CNN2DFormat.NCHW
+        return x.rank() == 4 && (format == CNN2DFormat.NCHW || format == CNN2DFormat.NHWC)
                 && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+    }
+
+    private static int axis(CNN2DFormat format) {
+        return format == CNN2DFormat.NHWC ? 3 : 1;
     }
 
     @Override
@@ -73,9 +81,10 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
         x = contiguous(x);
         INDArray m;
         INDArray v;
+        int axis = axis(format);
         if (training) {
-            long c = x.size(1);
-            double[][] sums = channelSums(x, x);
+            long c = x.size(axis);
+            double[][] sums = channelSums(x, x, axis);
             double count = x.length() / (double) c;
             double[] mu = new double[(int) c];
             double[] va = new double[(int) c];
@@ -94,7 +103,7 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
             v = var.reshape(var.length()).castTo(x.dataType());
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        scaleShift(x, m, v, vector(gamma, x), vector(beta, x), eps, out);
+        scaleShift(x, m, v, vector(gamma, x), vector(beta, x), eps, axis, out);
         return out;
     }
 
@@ -107,9 +116,10 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
         }
         INDArray x = contiguous(input);
         INDArray dy = contiguous(epsilon.castTo(x.dataType()));
-        int c = (int) x.size(1);
+        int axis = axis(format);
+        int c = (int) x.size(axis);
         double count = x.length() / (double) c;
-        double[][] s = channelSums(dy, x);    // Σdy and Σdy·x per channel
+        double[][] s = channelSums(dy, x, axis);    // Σdy and Σdy·x per channel
         double[] mu = meanCache.toDoubleVector();
         double[] va = varCache.toDoubleVector();
         double[] g = gamma.toDoubleVector();
@@ -133,8 +143,9 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dt, x.shape(), 'c');
         INDArray tmp = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dt, x.shape(), 'c');
         // mean 0, variance 1, epsilon 0: the op computes gamma*v + beta exactly
-        scaleShift(dy, zeros, ones, Nd4j.createFromArray(a).castTo(dt), zeros, 0.0, dx);
-        scaleShift(x, zeros, ones, Nd4j.createFromArray(b).castTo(dt), Nd4j.createFromArray(shift).castTo(dt), 0.0, tmp);
+        scaleShift(dy, zeros, ones, Nd4j.createFromArray(a).castTo(dt), zeros, 0.0, axis, dx);
+        scaleShift(x, zeros, ones, Nd4j.createFromArray(b).castTo(dt), Nd4j.createFromArray(shift).castTo(dt), 0.0,
+                axis, tmp);
         Nd4j.exec(new AddOp(dx, tmp, dx));
 
         Gradient grad = new DefaultGradient();
@@ -143,16 +154,37 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
         return new Pair<>(grad, dx);
     }
 
-    /** Per channel of NCHW {@code u} and {@code w} (same shape): {Σu, Σu·w}, summed in double over the batch. */
-    private static double[][] channelSums(INDArray u, INDArray w) {
+    /**
+     * Per channel of {@code u} and {@code w} (same shape, channels on {@code axis} 1 or 3): {Σu, Σu·w}, the last
+     * steps summed in double. NCHW: reductions over the contiguous rows of {@code [N*C, H*W]}; NHWC: over the
+     * columns of {@code [N*H*W, C]}, as matrix-vector products (of {@code u}, and of {@code u·w} in a temporary).
+     */
+    private static double[][] channelSums(INDArray u, INDArray w, int axis) {
+        DataType dt = u.dataType();
+        if (axis == 3) {
+            int c = (int) u.size(3);
+            long rows = u.length() / c;
+            INDArray u2 = u.reshape('c', rows, c);
+            INDArray w2 = w.reshape('c', rows, c);
+            // column reductions as matrix-vector products (ND4J's reductions along dimension 0 are strided and slow)
+            // (the matmul custom op: oneDNN's kernel on ND4J's threads; INDArray.mmul's OpenBLAS threads contend with them)
+            INDArray ones = Nd4j.ones(dt, 1, rows);
+            INDArray colSum = Nd4j.create(dt, 1, c);
+            Nd4j.exec(new Mmul(ones, u2, colSum, 1.0, 0.0, MMulTranspose.allFalse()));
+            INDArray prod = Nd4j.createUninitialized(dt, new long[]{rows, c}, 'c');
+            Nd4j.exec(new MulOp(u2, w2, prod));
+            INDArray colDot = Nd4j.create(dt, 1, c);
+            Nd4j.exec(new Mmul(ones, prod, colDot, 1.0, 0.0, MMulTranspose.allFalse()));
+            return new double[][]{colSum.toDoubleVector(), colDot.toDoubleVector()};
+        }
         long n = u.size(0);
         int c = (int) u.size(1);
         long hw = u.size(2) * u.size(3);
         INDArray u2 = u.reshape('c', n * c, hw);
         INDArray w2 = w.reshape('c', n * c, hw);
-        INDArray rowSum = Nd4j.create(u.dataType(), n * c);
+        INDArray rowSum = Nd4j.create(dt, n * c);
         Nd4j.exec(new Sum(u2, rowSum, 1));
-        INDArray rowDot = Nd4j.create(u.dataType(), n * c);
+        INDArray rowDot = Nd4j.create(dt, n * c);
         Nd4j.exec(new Dot(u2, w2, rowDot, 1));
         double[] rs = rowSum.toDoubleVector();
         double[] rd = rowDot.toDoubleVector();
@@ -164,13 +196,13 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
         return out;
     }
 
-    /** {@code out = gamma * (x - mean) / sqrt(var + eps) + beta} per channel (axis 1), by the batchnorm op. */
+    /** {@code out = gamma * (x - mean) / sqrt(var + eps) + beta} per channel ({@code axis}), by the batchnorm op. */
     private static void scaleShift(INDArray x, INDArray mean, INDArray var, INDArray gamma, INDArray beta, double eps,
-                                   INDArray out) {
+                                   int axis, INDArray out) {
         Nd4j.exec(DynamicCustomOp.builder("batchnorm")
                 .addInputs(x, mean, var, gamma, beta)
                 .addOutputs(out)
-                .addIntegerArguments(1, 1, 1)
+                .addIntegerArguments(1, 1, axis)
                 .addFloatingPointArguments(eps)
                 .build());
     }

@@ -19,9 +19,10 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * DL4J's {@link ConvolutionLayer} whose backward pass, for the usual case of a convolution followed by batch
- * normalisation (identity activation, NCHW, no dropout, CPU helper present), goes straight to the oneDNN
- * {@code conv2d_bp} op. DL4J M2.1 first recomputes the layer's pre-activation output in every backward pass (the
+ * DL4J's {@link ConvolutionLayer} whose forward pass goes straight to the oneDNN {@code conv2d} op in the layer's own
+ * data format (DL4J M2.1 copies every NHWC input to NCHW first, unused), and whose backward pass, for the usual case of
+ * a convolution followed by batch normalisation (identity activation, no dropout, CPU helper present), goes straight
+ * to {@code conv2d_bp}. DL4J M2.1 first recomputes the layer's pre-activation output in every backward pass (the
  * whole forward convolution again) only to pass it through the identity's derivative, unless the graph uses
  * {@code CacheMode.DEVICE}, which instead keeps a copy of every convolution's output (memory, and a copy per layer).
  * With this layer neither is needed: armfer's zoo builds its convolutions with it and uses {@code CacheMode.NONE}.
@@ -84,14 +85,48 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             super(conf, dataType);
         }
 
+        /** Whether the forward pass goes straight to the helper (with the layer's own data format). */
+        boolean directForward() {
+            return helper != null && (helperCountFail == 0 || !layerConf().isCudnnAllowFallback());
+        }
+
         /** Whether the backward pass can skip the pre-activation output. */
         boolean direct() {
             ConvolutionLayer c = layerConf();
-            return helper != null && (helperCountFail == 0 || !c.isCudnnAllowFallback())
+            return directForward()
                     && c.getActivationFn() instanceof ActivationIdentity
-                    && c.getCnn2dDataFormat() == CNN2DFormat.NCHW
                     && c.getConvolutionMode() != ConvolutionMode.Same
                     && c.getIDropout() == null;
+        }
+
+        /**
+         * The helper's convolution on the input as it is: DL4J M2.1 first copies an NHWC input into NCHW order (and
+         * never uses the copy when a helper runs), and adds a zero bias to a layer without bias.
+         */
+        @Override
+        protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
+            if (!directForward()) {
+                return super.preOutput(training, forBackprop, mgr);
+            }
+            assertInputSet(false);
+            ConvolutionLayer c = layerConf();
+            INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr);
+            INDArray bias = hasBias() ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr) : null;
+            validateInputRank();
+            INDArray in = input.castTo(dataType);
+            long channels = in.size(c.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 3 : 1);
+            if (channels != weights.size(1)) {
+                // DL4J's message (it names the layer, the formats and the expected channels)
+                return super.preOutput(training, forBackprop, mgr);
+            }
+            INDArray z = helper.preOutput(in, weights, bias, c.getKernelSize(), c.getStride(), c.getPadding(),
+                    c.getCudnnAlgoMode(), c.getCudnnFwdAlgo(), convolutionMode, c.getDilation(),
+                    c.getCnn2dDataFormat(), mgr);
+            if (z == null) {
+                // the helper declined (e.g. double precision)
+                return super.preOutput(training, forBackprop, mgr);
+            }
+            return new Pair<>(z, null);
         }
 
         @Override

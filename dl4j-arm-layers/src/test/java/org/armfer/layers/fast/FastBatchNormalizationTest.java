@@ -1,6 +1,7 @@
 package org.armfer.layers.fast;
 
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -13,6 +14,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,12 +44,17 @@ class FastBatchNormalizationTest {
     private static final int N = 4, C = 3, H = 5, CLASSES = 3;
 
     private static ComputationGraph graph(boolean fast, DataType dt, IUpdater updater) {
+        return graph(fast, dt, updater, CNN2DFormat.NCHW);
+    }
+
+    private static ComputationGraph graph(boolean fast, DataType dt, IUpdater updater, CNN2DFormat format) {
         BatchNormalization.Builder bn = fast ? new FastBatchNormalization.Builder() : new BatchNormalization.Builder();
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).dataType(dt).updater(updater)
-                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(H, H, C))
-                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4)
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(H, H, C, format))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4).dataFormat(format)
                         .activation(Activation.IDENTITY).build(), "in")
-                .addLayer("bn", bn.eps(1e-5).decay(0.9).useLogStd(false).activation(Activation.TANH).build(), "conv")
+                .addLayer("bn", bn.eps(1e-5).decay(0.9).useLogStd(false).dataFormat(format)
+                        .activation(Activation.TANH).build(), "conv")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .activation(Activation.SOFTMAX).nOut(CLASSES).build(), "pool")
@@ -60,8 +68,13 @@ class FastBatchNormalizationTest {
     }
 
     private static INDArray input(DataType dt) {
+        return input(dt, CNN2DFormat.NCHW);
+    }
+
+    private static INDArray input(DataType dt, CNN2DFormat format) {
         Nd4j.getRandom().setSeed(11);
-        return Nd4j.rand(DataType.DOUBLE, N, C, H, H).muli(3).addi(5).castTo(dt);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, N, C, H, H).muli(3).addi(5).castTo(dt);
+        return format == CNN2DFormat.NHWC ? x.permute(0, 2, 3, 1).dup('c') : x;
     }
 
     private static INDArray labels(DataType dt) {
@@ -91,14 +104,15 @@ class FastBatchNormalizationTest {
         return ((org.deeplearning4j.nn.layers.normalization.BatchNormalization) g.getLayer("bn")).getHelper();
     }
 
-    @Test
-    void trainingOutputGradientsAndRunningStatisticsMatchDl4jInDouble() {
+    @ParameterizedTest
+    @EnumSource(CNN2DFormat.class)
+    void trainingOutputGradientsAndRunningStatisticsMatchDl4jInDouble(CNN2DFormat format) {
         DataType dt = DataType.DOUBLE;
-        ComputationGraph ref = graph(false, dt, new Sgd(0.05));
-        ComputationGraph fast = graph(true, dt, new Sgd(0.05));
+        ComputationGraph ref = graph(false, dt, new Sgd(0.05), format);
+        ComputationGraph fast = graph(true, dt, new Sgd(0.05), format);
         assertEquals(ref.params(), fast.params());
         assertTrue(helper(ref) == null || !(helper(ref) instanceof BatchNormHelper));
-        INDArray x = input(dt);
+        INDArray x = input(dt, format);
         INDArray y = labels(dt);
         // forward in training mode: batch statistics
         Map<String, INDArray> a = ref.feedForward(new INDArray[]{x}, true, false);
@@ -124,11 +138,12 @@ class FastBatchNormalizationTest {
         assertClose(ref.outputSingle(false, x), fast.outputSingle(false, x), 1e-9, "inference output");
     }
 
-    @Test
-    void floatMatchesTheDoubleReference() {
-        ComputationGraph ref = graph(false, DataType.DOUBLE, new Sgd(0.05));
-        ComputationGraph fast = graph(true, DataType.FLOAT, new Sgd(0.05));
-        INDArray x = input(DataType.DOUBLE);
+    @ParameterizedTest
+    @EnumSource(CNN2DFormat.class)
+    void floatMatchesTheDoubleReference(CNN2DFormat format) {
+        ComputationGraph ref = graph(false, DataType.DOUBLE, new Sgd(0.05), format);
+        ComputationGraph fast = graph(true, DataType.FLOAT, new Sgd(0.05), format);
+        INDArray x = input(DataType.DOUBLE, format);
         INDArray y = labels(DataType.DOUBLE);
         ref.setInputs(x);
         ref.setLabels(y);

@@ -1,6 +1,7 @@
 package org.armfer.layers.fast;
 
 import org.armfer.layers.CpuBackend;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -91,6 +92,40 @@ class FastConvolutionLayerTest {
         }
         assertClose(ref.params(), fast.params(), 10 * tol, "parameters after 3 steps");
         assertClose(ref.outputSingle(x), fast.outputSingle(x), 10 * tol, "output");
+    }
+
+    @ParameterizedTest(name = "NHWC k={0} s={1} bias={2}")
+    @CsvSource({"7, 2, false", "3, 1, true", "1, 2, false"})
+    void nhwcMatchesDl4jsNhwcLayer(int k, int s, boolean bias) {
+        ComputationGraph[] g = new ComputationGraph[2];
+        for (int i = 0; i < 2; i++) {
+            boolean fast = i == 1;
+            ConvolutionLayer.Builder c1 = fast ? new FastConvolutionLayer.Builder(k, k) : new ConvolutionLayer.Builder(k, k);
+            ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).dataType(DataType.FLOAT)
+                    .cacheMode(fast ? CacheMode.NONE : CacheMode.DEVICE).updater(new Sgd(0.05)).graphBuilder()
+                    .addInputs("in").setInputTypes(InputType.convolutional(9, 9, 3, CNN2DFormat.NHWC))
+                    .addLayer("c1", c1.stride(s, s).padding(k / 2, k / 2).nOut(6).hasBias(bias)
+                            .dataFormat(CNN2DFormat.NHWC).activation(Activation.IDENTITY).build(), "in")
+                    .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c1")
+                    .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                            .activation(Activation.SOFTMAX).nOut(3).build(), "pool")
+                    .setOutputs("out").build();
+            g[i] = new ComputationGraph(conf);
+            g[i].init();
+        }
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 4, 9, 9, 3);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        assertClose(g[0].outputSingle(x), g[1].outputSingle(x), 1e-6, "NHWC output");
+        for (ComputationGraph m : g) {
+            m.setInputs(x);
+            m.setLabels(y);
+            m.computeGradientAndScore();
+        }
+        assertClose(g[0].gradient().gradient(), g[1].gradient().gradient(), 1e-6, "NHWC gradients");
     }
 
     @Test

@@ -1,0 +1,77 @@
+package org.armfer.zoo;
+
+import org.armfer.layers.CpuBackend;
+import org.armfer.layers.attention.DecomposedSpatialModulator;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The NHWC trunk (the default) computes what the NCHW trunk computes, on the same weights. */
+class TrunkFormatTest {
+
+    @BeforeAll
+    static void backend() {
+        CpuBackend.configure();
+    }
+
+    @Test
+    void nhwcAndNchwTrunksAgreeOnOutputsAndGradients() {
+        FerResNet nhwc = ResNet18Arm.builder().numClasses(7).inputSize(48).build();
+        FerResNet nchw = ResNet18Arm.builder().numClasses(7).inputSize(48).trunkFormat(CNN2DFormat.NCHW).build();
+        assertEquals(CNN2DFormat.NHWC, nhwc.getTrunkFormat());
+        ComputationGraph a = nhwc.init();
+        ComputationGraph b = nchw.init();
+        assertTrue(a.getConfiguration().getVertices().containsKey(FerResNet.TO_NHWC));
+        assertTrue(!b.getConfiguration().getVertices().containsKey(FerResNet.TO_NHWC));
+        for (Layer l : a.getLayers()) {
+            if (l.numParams() > 0) {
+                b.getLayer(l.conf().getLayer().getLayerName()).setParams(l.params().dup());
+            }
+        }
+        assertEquals(b.params(), a.params(), "same parameters in the same order");
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, 48, 48);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 3, 7);
+        for (int i = 0; i < 3; i++) {
+            y.putScalar(i, i * 2, 1.0);
+        }
+        assertClose(b.outputSingle(false, x), a.outputSingle(false, x), 1e-4, "inference output");
+        a.setInputs(x);
+        a.setLabels(y);
+        b.setInputs(x);
+        b.setLabels(y);
+        a.computeGradientAndScore();
+        b.computeGradientAndScore();
+        assertEquals(b.score(), a.score(), 1e-4);
+        for (Map.Entry<String, INDArray> e : b.gradient().gradientForVariable().entrySet()) {
+            assertClose(e.getValue(), a.gradient().getGradientFor(e.getKey()), 2e-3, "gradient " + e.getKey());
+        }
+    }
+
+    @Test
+    void variantsThatReadStageOutputsKeepNchw() {
+        FerResNet dsm = ResNet18.builder().numClasses(7).inputSize(48)
+                .dsm(DecomposedSpatialModulator.builder().build()).build();
+        assertEquals(CNN2DFormat.NCHW, dsm.getTrunkFormat());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(7)
+                .inputSize(48).dsm(DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
+        assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
+        double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
+        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= tol * scale, what + ": max |difference| " + diff + " > " + tol * scale);
+    }
+}
