@@ -423,7 +423,8 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     }
 
     private static void relu(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {
-        g.addLayer(name, new FastActivationLayer(Activation.RELU), in);
+        // every ReLU of the trunk follows a batch norm or a residual addition whose output only it reads
+        g.addLayer(name, new FastActivationLayer(Activation.RELU).inPlace(true), in);
     }
 
     @Override

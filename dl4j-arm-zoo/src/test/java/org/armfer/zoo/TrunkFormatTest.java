@@ -2,7 +2,11 @@ package org.armfer.zoo;
 
 import org.armfer.layers.CpuBackend;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
+import org.armfer.layers.fast.FastActivationLayer;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +61,37 @@ class TrunkFormatTest {
         for (Map.Entry<String, INDArray> e : b.gradient().gradientForVariable().entrySet()) {
             assertClose(e.getValue(), a.gradient().getGradientFor(e.getKey()), 2e-3, "gradient " + e.getKey());
         }
+    }
+
+    @Test
+    void inPlaceReluGivesTheSameGradientsAsOutOfPlace() {
+        ComputationGraphConfiguration conf = ResNet18Arm.builder().numClasses(7).inputSize(48).build().graphBuilder().build();
+        ComputationGraph inPlace = new ComputationGraph(conf.clone());
+        inPlace.init();
+        int relus = 0;
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex && ((LayerVertex) v).getLayerConf().getLayer() instanceof FastActivationLayer) {
+                FastActivationLayer relu = (FastActivationLayer) ((LayerVertex) v).getLayerConf().getLayer();
+                assertTrue(relu.isInPlace());
+                relu.setInPlace(false);
+                relus++;
+            }
+        }
+        assertEquals(17, relus, "ResNet-18's ReLUs");
+        ComputationGraph outOfPlace = new ComputationGraph(conf);
+        outOfPlace.init(inPlace.params().dup(), false);
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 48, 48);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 7);
+        y.putScalar(0, 1, 1.0);
+        y.putScalar(1, 4, 1.0);
+        for (ComputationGraph g : new ComputationGraph[]{inPlace, outOfPlace}) {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+        }
+        assertEquals(outOfPlace.score(), inPlace.score(), 1e-6);
+        assertClose(outOfPlace.gradient().gradient(), inPlace.gradient().gradient(), 1e-6, "gradients");
     }
 
     @Test

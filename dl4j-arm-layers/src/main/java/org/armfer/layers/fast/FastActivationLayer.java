@@ -29,6 +29,9 @@ import java.util.Map;
  */
 public class FastActivationLayer extends ActivationLayer {
 
+    /** Whether the plain ReLU overwrites its input (see {@link #inPlace(boolean)}). */
+    private boolean inPlace;
+
     public FastActivationLayer() {
         super();
     }
@@ -67,6 +70,26 @@ public class FastActivationLayer extends ActivationLayer {
         return (FastActivationLayer) super.clone();
     }
 
+    /**
+     * true: the plain ReLU writes its output over its input (as torchvision's {@code ReLU(inplace=True)}), which
+     * saves one activation-sized array per layer in training; the backward pass then reads the output, which has the
+     * same sign pattern. Only for a layer whose input array nothing else reads (e.g. straight after a batch
+     * normalisation or a residual addition, as in armfer's ResNet): the input vertex's activation shows the ReLU's
+     * result afterwards.
+     */
+    public FastActivationLayer inPlace(boolean inPlace) {
+        this.inPlace = inPlace;
+        return this;
+    }
+
+    public boolean isInPlace() {
+        return inPlace;
+    }
+
+    public void setInPlace(boolean inPlace) {
+        this.inPlace = inPlace;
+    }
+
     /** Whether {@code fn} is ReLU without a maximum, threshold or negative slope. */
     static boolean plainRelu(IActivation fn) {
         if (!(fn instanceof ActivationReLU)) {
@@ -91,9 +114,27 @@ public class FastActivationLayer extends ActivationLayer {
                 return super.activate(training, mgr);
             }
             assertInputSet(false);
+            if (((FastActivationLayer) layerConf()).isInPlace() && inActivationsWorkspace(input, mgr)) {
+                Nd4j.exec(new RectifiedLinear(input, input, 0.0));
+                return input;
+            }
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), 'c');
             Nd4j.exec(new RectifiedLinear(input, out, 0.0));
             return out;
+        }
+
+        /**
+         * Whether {@code a} already lives where this layer's output must (training: all activations share one
+         * workspace; inference: each layer writes to its own, so the input cannot be returned).
+         */
+        private static boolean inActivationsWorkspace(INDArray a, LayerWorkspaceMgr mgr) {
+            if (mgr.isScopedOut(ArrayType.ACTIVATIONS)) {
+                return !a.isAttached();
+            }
+            String ws = mgr.getWorkspaceName(ArrayType.ACTIVATIONS);
+            return a.isAttached() && a.data().getParentWorkspace() != null
+                    && a.data().getParentWorkspace().getId().equals(ws)
+                    && Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(ws);
         }
 
         @Override

@@ -52,9 +52,11 @@ class FastActivationLayerTest {
     @ParameterizedTest
     @EnumSource(value = Activation.class, names = {"RELU", "TANH", "LEAKYRELU"})
     void sameOutputsGradientsAndTrainingAsDl4j(Activation a) {
-        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+        for (int variant = 0; variant < 4; variant++) {
+            DataType dt = variant % 2 == 0 ? DataType.DOUBLE : DataType.FLOAT;
+            boolean inPlace = variant >= 2;
             ComputationGraph ref = graph(new ActivationLayer(a), dt);
-            ComputationGraph fast = graph(new FastActivationLayer(a), dt);
+            ComputationGraph fast = graph(new FastActivationLayer(a).inPlace(inPlace), dt);
             Nd4j.getRandom().setSeed(5);
             INDArray x = Nd4j.randn(dt, 5, 2, 4, 4);    // about half of the conv outputs negative
             INDArray y = Nd4j.zeros(dt, 5, 2);
@@ -76,6 +78,7 @@ class FastActivationLayerTest {
                 fast.fit(new MultiDataSet(x, y));
             }
             assertEquals(ref.params(), fast.params(), a + " " + dt + " parameters after 3 steps");
+            assertEquals(ref.outputSingle(x), fast.outputSingle(x), a + " " + dt + " inference");
         }
     }
 
@@ -91,7 +94,7 @@ class FastActivationLayerTest {
     @Test
     void survivesSavingAndOfCopiesTheConfiguration(@TempDir File dir) throws Exception {
         ActivationLayer src = new ActivationLayer.Builder().activation(Activation.RELU).name("r").build();
-        FastActivationLayer f = FastActivationLayer.of(src);
+        FastActivationLayer f = FastActivationLayer.of(src).inPlace(true);
         assertEquals("r", f.getLayerName());
         assertEquals(src.getActivationFn(), f.getActivationFn());
         ComputationGraph g = graph(f, DataType.FLOAT);
@@ -99,6 +102,7 @@ class FastActivationLayerTest {
         ModelSerializer.writeModel(g, file, false);
         ComputationGraph r = ModelSerializer.restoreComputationGraph(file, false);
         assertInstanceOf(FastActivationLayer.Runtime.class, r.getLayer("act"));
+        assertTrue(((FastActivationLayer) r.getLayer("act").conf().getLayer()).isInPlace(), "inPlace survives saving");
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 2, 4, 4);
         assertEquals(g.outputSingle(x), r.outputSingle(x));
     }
