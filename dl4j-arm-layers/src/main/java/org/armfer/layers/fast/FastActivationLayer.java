@@ -19,7 +19,6 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * DL4J's {@link ActivationLayer} whose plain ReLU ({@code Activation.RELU} without max, threshold or slope) writes its
@@ -55,14 +54,8 @@ public class FastActivationLayer extends ActivationLayer {
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners,
                              int layerIndex, INDArray layerParamsView, boolean initializeParams,
                              DataType networkDataType) {
-        Runtime ret = new Runtime(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return Helpers.wire(new Runtime(conf, networkDataType), conf, trainingListeners, layerIndex, layerParamsView,
+                initializeParams, initializer());
     }
 
     @Override

@@ -16,7 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * DL4J's {@link ConvolutionLayer} whose forward pass goes straight to the oneDNN {@code conv2d} op in the layer's own
@@ -51,14 +50,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             return super.instantiate(conf, trainingListeners, layerIndex, layerParamsView, initializeParams,
                     networkDataType);
         }
-        Runtime ret = new Runtime(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return Helpers.wire(new Runtime(conf, networkDataType), conf, trainingListeners, layerIndex, layerParamsView,
+                initializeParams, initializer());
     }
 
     @Override

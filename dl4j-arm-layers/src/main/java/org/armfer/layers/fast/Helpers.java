@@ -1,9 +1,15 @@
 package org.armfer.layers.fast;
 
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.Collection;
 
 /** Reflection and backend checks shared by the fast layer configurations. */
 final class Helpers {
@@ -14,6 +20,17 @@ final class Helpers {
     /** Whether ND4J runs on its CPU backend (where the fast helpers apply). */
     static boolean cpuBackend() {
         return Nd4j.getBackend().getClass().getName().contains("CpuBackend");
+    }
+
+    /** Wires a new runtime layer as DL4J's own {@code instantiate} methods do: listeners, index, parameter views. */
+    static <L extends Layer> L wire(L layer, NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
+                                    int index, INDArray paramsView, boolean initializeParams, ParamInitializer init) {
+        layer.setListeners(listeners);
+        layer.setIndex(index);
+        layer.setParamsViewArray(paramsView);
+        layer.setParamTable(init.init(conf, paramsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
     }
 
     /** Copies every instance field declared by {@code top} and its superclasses from {@code src} to {@code dst}. */

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import static org.armfer.layers.fast.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -200,10 +201,4 @@ class FastBatchNormalizationTest {
         assertEquals(8, p.getNOut());
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
-        assertEquals(expected.length(), actual.length(), what + ": length");
-        double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
-        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-        assertTrue(diff <= tol * scale, what + ": max |difference| " + diff + " > " + tol * scale);
-    }
 }

@@ -27,6 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.File;
 
+import static org.armfer.layers.fast.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -155,9 +156,4 @@ class FastConvolutionLayerTest {
         assertEquals(g.outputSingle(x), r.outputSingle(x));
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
-        double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
-        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-        assertTrue(diff <= tol * scale, what + ": max |difference| " + diff + " > " + tol * scale);
-    }
 }
