@@ -95,6 +95,25 @@ class TrunkFormatTest {
     }
 
     @Test
+    void foldedBatchNormsGiveTheSameInferenceOutput() {
+        ComputationGraph g = ResNet18Arm.builder().numClasses(7).inputSize(48).build().init();
+        Nd4j.getRandom().setSeed(9);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 48, 48);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 7);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i, 1.0);
+        }
+        for (int i = 0; i < 3; i++) {   // running statistics away from their initial 0 / 1
+            g.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+        }
+        ComputationGraph folded = org.armfer.layers.fast.BatchNormFolding.fold(g);
+        // every trunk BN (20) is folded, and every ReLU that follows a BN directly (9 = stem + one per block)
+        assertEquals(g.getConfiguration().getVertices().size() - 20 - 9, folded.getConfiguration().getVertices().size());
+        assertTrue(folded.getConfiguration().getVertices().containsKey("arm.bn"), "ARM's BN follows DA, not a conv");
+        assertClose(g.outputSingle(false, x), folded.outputSingle(false, x), 1e-4, "folded inference output");
+    }
+
+    @Test
     void variantsThatReadStageOutputsKeepNchw() {
         FerResNet dsm = ResNet18.builder().numClasses(7).inputSize(48)
                 .dsm(DecomposedSpatialModulator.builder().build()).build();

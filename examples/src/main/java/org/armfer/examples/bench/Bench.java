@@ -1,6 +1,7 @@
 package org.armfer.examples.bench;
 
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.fast.BatchNormFolding;
 import org.armfer.zoo.FerResNet;
 import org.armfer.zoo.ResNet18;
 import org.armfer.zoo.ResNet18Arm;
@@ -37,7 +38,7 @@ public final class Bench {
 
     /** One measurement. */
     public static final class Row {
-        public String engine;   // "dl4j", "pytorch", "onnxruntime"
+        public String engine;   // "dl4j", "dl4j-folded" (batch norm folded, inference), "pytorch", "onnxruntime"
         public String model;    // "resnet18", "resnet18-arm", "arm-block", "gap-block"
         public String phase;    // "train", "inference", "forward", "backward"
         public int batch;
@@ -120,6 +121,11 @@ public final class Bench {
             rows.add(new Row("dl4j", e.getKey(), "train", batch, inputSize, time(() -> g.fit(ds))));
             progress.accept("dl4j " + e.getKey() + " inference, batch " + batch);
             rows.add(new Row("dl4j", e.getKey(), "inference", batch, inputSize, time(() -> g.outputSingle(false, ds.getFeatures()))));
+            // the same trained model with its batch norms folded into the convolutions (as ONNX Runtime loads it)
+            ComputationGraph folded = BatchNormFolding.fold(g);
+            progress.accept("dl4j " + e.getKey() + " inference with batch norm folded, batch " + batch);
+            rows.add(new Row("dl4j-folded", e.getKey(), "inference", batch, inputSize,
+                    time(() -> folded.outputSingle(false, ds.getFeatures()))));
         }
         return rows;
     }
@@ -190,11 +196,11 @@ public final class Bench {
     public static List<String> ratios(List<Row> rows) {
         List<String> out = new ArrayList<>();
         for (Row d : rows) {
-            if (!d.engine.equals("dl4j")) continue;
+            if (!d.engine.startsWith("dl4j")) continue;
             for (Row o : rows) {
-                if (!o.engine.equals("dl4j") && o.model.equals(d.model) && o.phase.equals(d.phase)) {
-                    out.add(String.format(java.util.Locale.ROOT, "%-13s %-9s dl4j / %-11s = %.2fx throughput",
-                            d.model, d.phase, o.engine, d.imagesPerSecond / o.imagesPerSecond));
+                if (!o.engine.startsWith("dl4j") && o.model.equals(d.model) && o.phase.equals(d.phase)) {
+                    out.add(String.format(java.util.Locale.ROOT, "%-13s %-9s %s / %-11s = %.2fx throughput",
+                            d.model, d.phase, d.engine, o.engine, d.imagesPerSecond / o.imagesPerSecond));
                 }
             }
         }

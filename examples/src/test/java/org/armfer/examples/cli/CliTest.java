@@ -254,6 +254,7 @@ class CliTest {
         assertEquals(0, r.exitCode(), r.toString());
         String j = Files.readString(json);
         assertTrue(j.contains("resnet18") && j.contains("images"), j);
+        assertTrue(j.contains("dl4j-folded"), "the batch-norm-folded inference rows: " + j);
     }
 
     @Test
