@@ -144,7 +144,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
     private final RotationAwareAttention rarn;
     private final Set<Integer> rarnStages;
     private final RotationAwareFusion fusion;
-    /** The trunk's activation layout (null in the builder: NHWC unless a DSM, RARN block or fusion head needs NCHW). */
+    /** The trunk's activation layout: the builder's choice, else NHWC unless a DSM, RARN block or fusion head needs NCHW. */
     private final CNN2DFormat trunkFormat;
     private final int resizerInputSide;
 
@@ -524,10 +524,9 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         private IUpdater updater = new Adam(1e-3);
         private double weightDecay = 1e-4;
         private ILossFunction loss = new LossMCXENT();
-        // NONE: the trunk's FastConvolutionLayers need neither DL4J's recomputation of the forward convolution in
-        // backprop nor DEVICE's copy of every convolution output (measured on ResNet18Arm, batch 16: DEVICE costs a
-        // copy per convolution and 0.7 GiB more peak memory at batch 32; DL4J's own ConvolutionLayer with NONE
-        // recomputes: 1980 -> 1669 ms per step went from NONE to DEVICE before the fast layers)
+        // NONE: FastConvolutionLayer's backward pass does not need the convolution's output, so neither DL4J's
+        // recomputation of it (CacheMode.NONE with DL4J's own layer) nor DEVICE's copy of every output (0.7 GiB more
+        // peak memory for ResNet18Arm training at batch 32) is wanted
         private CacheMode cacheMode = CacheMode.NONE;
         private CNN2DFormat trunkFormat;
         private WorkspaceMode workspaceMode = WorkspaceMode.ENABLED;

@@ -99,8 +99,8 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
             m = meanCache;
             v = varCache;
         } else {
-            m = mean.reshape(mean.length()).castTo(x.dataType());
-            v = var.reshape(var.length()).castTo(x.dataType());
+            m = vector(mean, x);
+            v = vector(var, x);
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         scaleShift(x, m, v, vector(gamma, x), vector(beta, x), eps, axis, out);

@@ -130,7 +130,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             assertInputSet(true);
             ConvolutionLayer c = layerConf();
             INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
-            INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr);
+            INDArray bias = hasBias()
+                    ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr) : null;
             INDArray in = input.castTo(dataType);
             INDArray eps = epsilon.castTo(dataType);
             if (!Shape.hasDefaultStridesForShape(eps)) {
@@ -138,7 +139,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
             }
             INDArray biasGradView = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
             INDArray weightGradView = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-            Pair<Gradient, INDArray> ret = helper.backpropGradient(in, weights, hasBias() ? bias : null, eps,
+            Pair<Gradient, INDArray> ret = helper.backpropGradient(in, weights, bias, eps,
                     c.getKernelSize(), c.getStride(), c.getPadding(), biasGradView, weightGradView,
                     c.getActivationFn(), c.getCudnnAlgoMode(), c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(),
                     convolutionMode, c.getDilation(), c.getCnn2dDataFormat(), workspaceMgr);
