@@ -66,12 +66,7 @@ class FastActivationLayerTest {
             Map<String, INDArray> fa = ref.feedForward(new INDArray[]{x}, true, false);
             Map<String, INDArray> fb = fast.feedForward(new INDArray[]{x}, true, false);
             assertEquals(fa.get("act"), fb.get("act"), a + " " + dt + " output");
-            ref.setInputs(x);
-            ref.setLabels(y);
-            fast.setInputs(x);
-            fast.setLabels(y);
-            ref.computeGradientAndScore();
-            fast.computeGradientAndScore();
+            Close.computeGradients(x, y, ref, fast);
             assertEquals(ref.gradient().gradient(), fast.gradient().gradient(), a + " " + dt + " gradients");
             for (int i = 0; i < 3; i++) {
                 ref.fit(new MultiDataSet(x, y));

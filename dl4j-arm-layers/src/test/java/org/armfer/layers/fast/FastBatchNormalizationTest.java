@@ -120,12 +120,7 @@ class FastBatchNormalizationTest {
         Map<String, INDArray> b = fast.feedForward(new INDArray[]{x}, true, false);
         assertClose(a.get("bn"), b.get("bn"), 1e-10, "training-mode output");
         // gradients of every parameter (gamma, beta, the running-statistics updates, conv and classifier)
-        ref.setInputs(x);
-        ref.setLabels(y);
-        fast.setInputs(x);
-        fast.setLabels(y);
-        ref.computeGradientAndScore();
-        fast.computeGradientAndScore();
+        Close.computeGradients(x, y, ref, fast);
         assertEquals(ref.score(), fast.score(), 1e-12);
         for (Map.Entry<String, INDArray> e : ref.gradient().gradientForVariable().entrySet()) {
             assertClose(e.getValue(), fast.gradient().getGradientFor(e.getKey()), 1e-9, "gradient " + e.getKey());
@@ -146,12 +141,8 @@ class FastBatchNormalizationTest {
         ComputationGraph fast = graph(true, DataType.FLOAT, new Sgd(0.05), format);
         INDArray x = input(DataType.DOUBLE, format);
         INDArray y = labels(DataType.DOUBLE);
-        ref.setInputs(x);
-        ref.setLabels(y);
-        fast.setInputs(x.castTo(DataType.FLOAT));
-        fast.setLabels(y.castTo(DataType.FLOAT));
-        ref.computeGradientAndScore();
-        fast.computeGradientAndScore();
+        Close.computeGradients(x, y, ref);
+        Close.computeGradients(x.castTo(DataType.FLOAT), y.castTo(DataType.FLOAT), fast);
         for (Map.Entry<String, INDArray> e : ref.gradient().gradientForVariable().entrySet()) {
             assertClose(e.getValue(), fast.gradient().getGradientFor(e.getKey()).castTo(DataType.DOUBLE), 2e-4,
                     "float gradient " + e.getKey());

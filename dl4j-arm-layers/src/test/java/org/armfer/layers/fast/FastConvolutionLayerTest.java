@@ -80,12 +80,7 @@ class FastConvolutionLayerTest {
             y.putScalar(i, i % 3, 1.0);
         }
         double tol = dt == DataType.FLOAT ? 1e-6 : 1e-12;
-        ref.setInputs(x);
-        ref.setLabels(y);
-        fast.setInputs(x);
-        fast.setLabels(y);
-        ref.computeGradientAndScore();
-        fast.computeGradientAndScore();
+        Close.computeGradients(x, y, ref, fast);
         assertClose(ref.gradient().gradient(), fast.gradient().gradient(), tol, "gradients");
         for (int i = 0; i < 3; i++) {
             ref.fit(new MultiDataSet(x, y));
@@ -121,11 +116,7 @@ class FastConvolutionLayerTest {
             y.putScalar(i, i % 3, 1.0);
         }
         assertClose(g[0].outputSingle(x), g[1].outputSingle(x), 1e-6, "NHWC output");
-        for (ComputationGraph m : g) {
-            m.setInputs(x);
-            m.setLabels(y);
-            m.computeGradientAndScore();
-        }
+        Close.computeGradients(x, y, g);
         assertClose(g[0].gradient().gradient(), g[1].gradient().gradient(), 1e-6, "NHWC gradients");
     }
 
