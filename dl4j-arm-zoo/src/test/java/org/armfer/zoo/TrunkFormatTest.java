@@ -3,6 +3,7 @@ package org.armfer.zoo;
 import org.armfer.layers.CpuBackend;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.fast.FastActivationLayer;
+import org.armfer.layers.fast.FastConvolutionLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -92,6 +93,30 @@ class TrunkFormatTest {
         }
         assertEquals(outOfPlace.score(), inPlace.score(), 1e-6);
         assertClose(outOfPlace.gradient().gradient(), inPlace.gradient().gradient(), 1e-6, "gradients");
+    }
+
+    @Test
+    void conv1SkipsTheImageGradientWithTheSameParameterGradients() {
+        ComputationGraph skip = ResNet18Arm.builder().numClasses(7).inputSize(48).build().init();
+        ComputationGraph keep = ResNet18Arm.builder().numClasses(7).inputSize(48).inputGradient(true).build().init();
+        assertTrue(!((FastConvolutionLayer) skip.getLayer("conv1").conf().getLayer()).isInputGradient());
+        assertTrue(((FastConvolutionLayer) keep.getLayer("conv1").conf().getLayer()).isInputGradient());
+        keep.setParams(skip.params());
+        Nd4j.getRandom().setSeed(10);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 48, 48);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 7);
+        y.putScalar(0, 3, 1.0);
+        y.putScalar(1, 6, 1.0);
+        for (ComputationGraph g : new ComputationGraph[]{skip, keep}) {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+        }
+        assertEquals(keep.score(), skip.score(), 1e-6);
+        assertClose(keep.gradient().gradient(), skip.gradient().gradient(), 1e-5, "gradients");
+        // behind a learnable resizer conv1's input gradient is the resizer's
+        ComputationGraph resized = FerModels.builder("resnet18-resizer").numClasses(7).inputSize(48).build().init();
+        assertTrue(((FastConvolutionLayer) resized.getLayer("conv1").conf().getLayer()).isInputGradient());
     }
 
     @Test

@@ -60,6 +60,10 @@ public class DataFormatPreProcessor extends BaseInputPreProcessor {
 
     @Override
     public INDArray backprop(INDArray output, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
+        if (output == null) {
+            // no gradient comes back (a FastConvolutionLayer with inputGradient(false) reads this vertex)
+            return null;
+        }
         return convert(output, to, from, ArrayType.ACTIVATION_GRAD, workspaceMgr);
     }
 

@@ -10,7 +10,10 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,10 +29,13 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.File;
+import java.util.Map;
 
 import static org.armfer.layers.fast.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -118,6 +124,100 @@ class FastConvolutionLayerTest {
         assertClose(g[0].outputSingle(x), g[1].outputSingle(x), 1e-6, "NHWC output");
         Close.computeGradients(x, y, g);
         assertClose(g[0].gradient().gradient(), g[1].gradient().gradient(), 1e-6, "NHWC gradients");
+    }
+
+    /**
+     * A first layer without the input gradient: the parameters' gradients and training equal DL4J's layer's (which
+     * computes the input gradient too), over padding that adds, keeps or drops rows at the far edge, NCHW and NHWC
+     * (the NHWC input through a {@link DataFormatPreProcessor} vertex, as in the zoo), with and without bias.
+     */
+    @ParameterizedTest(name = "{0} {1} side={2} k={3} s={4} p={5} bias={6}")
+    @CsvSource({
+            "FLOAT, NCHW, 9, 7, 2, 3, false",
+            "FLOAT, NHWC, 9, 7, 2, 3, false",
+            "FLOAT, NCHW, 9, 3, 2, 1, true",
+            "FLOAT, NHWC, 10, 3, 2, 0, true",
+            "FLOAT, NCHW, 10, 3, 3, 1, false",
+            "FLOAT, NHWC, 8, 1, 1, 0, false",
+            "DOUBLE, NHWC, 11, 5, 2, 2, true"})
+    void withoutInputGradientTheParameterGradientsAreDl4js(DataType dt, CNN2DFormat f, int side, int k, int s, int p,
+                                                           boolean bias) {
+        ComputationGraph[] g = new ComputationGraph[2];
+        for (int i = 0; i < 2; i++) {
+            boolean fast = i == 1;
+            ConvolutionLayer c1 = fast
+                    ? new FastConvolutionLayer.Builder(k, k).inputGradient(false).stride(s, s).padding(p, p).nOut(6)
+                        .hasBias(bias).dataFormat(f).activation(Activation.IDENTITY).build()
+                    : new ConvolutionLayer.Builder(k, k).stride(s, s).padding(p, p).nOut(6).hasBias(bias)
+                        .dataFormat(f).activation(Activation.IDENTITY).build();
+            ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(9).dataType(dt)
+                    .cacheMode(fast ? CacheMode.NONE : CacheMode.DEVICE).updater(new Sgd(0.05)).graphBuilder()
+                    .addInputs("in").setInputTypes(InputType.convolutional(side, side, 3));
+            String stem = "in";
+            if (f == CNN2DFormat.NHWC) {
+                b.addVertex("to_nhwc", new PreprocessorVertex(
+                        new DataFormatPreProcessor(CNN2DFormat.NCHW, CNN2DFormat.NHWC)), "in");
+                stem = "to_nhwc";
+            }
+            b.addLayer("c1", c1, stem)
+                    .addLayer("c2", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(5).dataFormat(f)
+                            .activation(Activation.TANH).build(), "c1")
+                    .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c2")
+                    .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                            .activation(Activation.SOFTMAX).nOut(3).build(), "pool")
+                    .setOutputs("out");
+            g[i] = new ComputationGraph(b.build());
+            g[i].init();
+        }
+        assertTrue(((FastConvolutionLayer.Runtime) g[1].getLayer("c1")).weightsOnly());
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.randn(dt, 4, 3, side, side);
+        INDArray y = Nd4j.zeros(dt, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, (i + 1) % 3, 1.0);
+        }
+        double tol = dt == DataType.FLOAT ? 1e-5 : 1e-12;
+        Close.computeGradients(x, y, g);
+        assertClose(g[0].gradient().gradient(), g[1].gradient().gradient(), tol, "gradients");
+        for (int i = 0; i < 2; i++) {
+            // the layer's own backward pass: DL4J's returns an input gradient, the weights-only one none
+            Map<String, INDArray> acts = g[i].feedForward(new INDArray[] {x}, true, false);
+            INDArray eps = Nd4j.onesLike(acts.get("c1"));
+            INDArray inputGradient = g[i].getLayer("c1").backpropGradient(eps, LayerWorkspaceMgr.noWorkspaces())
+                    .getSecond();
+            if (i == 0) {
+                assertNotNull(inputGradient, "DL4J's layer: an input gradient");
+            } else {
+                assertNull(inputGradient, "no input gradient");
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            g[0].fit(new MultiDataSet(x, y));
+            g[1].fit(new MultiDataSet(x, y));
+        }
+        assertClose(g[0].params(), g[1].params(), 10 * tol, "parameters after 3 steps");
+    }
+
+    @Test
+    void inputGradientSurvivesSavingAndDefaultsToTrue(@TempDir File dir) throws Exception {
+        assertTrue(((FastConvolutionLayer) new FastConvolutionLayer.Builder(3, 3).nOut(2).build()).isInputGradient());
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(6, 6, 3))
+                .addLayer("c1", new FastConvolutionLayer.Builder(3, 3).inputGradient(false).nOut(4)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c1")
+                .addLayer("out", new OutputLayer.Builder().activation(Activation.SOFTMAX).nOut(2).build(), "pool")
+                .setOutputs("out").build();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        FastConvolutionLayer c1 = (FastConvolutionLayer) ((LayerVertex) back.getVertices().get("c1")).getLayerConf()
+                .getLayer();
+        assertTrue(!c1.isInputGradient(), "inputGradient(false) survives JSON");
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        File file = new File(dir, "g.zip");
+        ModelSerializer.writeModel(g, file, true);
+        ComputationGraph r = ModelSerializer.restoreComputationGraph(file, true);
+        assertTrue(((FastConvolutionLayer.Runtime) r.getLayer("c1")).weightsOnly());
     }
 
     @Test
