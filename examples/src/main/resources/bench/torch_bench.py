@@ -76,6 +76,22 @@ def timed(fn, warmup, iterations):
     return out
 
 
+def timed_interleaved(fns, warmup, iterations):
+    """Each fn warmed up, then in every round each fn once, the order reversed from round to round (A B, B A, ...),
+    so that a drift in the machine's speed falls on all of them alike. Milliseconds per fn."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    out = [[] for _ in fns]
+    for i in range(iterations):
+        order = range(len(fns)) if i % 2 == 0 else reversed(range(len(fns)))
+        for j in order:
+            t = time.perf_counter()
+            fns[j]()
+            out[j].append((time.perf_counter() - t) * 1000.0)
+    return out
+
+
 def train_step(model, x, y, opt, loss_fn):
     def step():
         opt.zero_grad(set_to_none=True)
@@ -108,30 +124,43 @@ def main():
     if "--models" in args or onnx_dir:
         x = torch.randn(batch, 3, size, size)
         y = torch.arange(batch) % 7
-        for name in ("resnet18", "resnet18-arm"):
-            model = make(name, size)
-            if "--models" in args:
+        names = ("resnet18", "resnet18-arm")
+        models = [make(name, size) for name in names]
+        if "--models" in args:
+            steps = []
+            for model in models:
                 model.train()
-                opt = torch.optim.Adam(model.parameters(), 1e-3)
-                rows.append((name, "train", size, timed(train_step(model, x, y, opt, loss_fn), warmup, iterations)))
+                steps.append(train_step(model, x, y, torch.optim.Adam(model.parameters(), 1e-3), loss_fn))
+            for name, ms in zip(names, timed_interleaved(steps, warmup, iterations)):
+                rows.append((name, "train", size, ms))
+            for model in models:
                 model.eval()
-                with torch.no_grad():
-                    rows.append((name, "inference", size, timed(lambda: model(x), warmup, iterations)))
-            if onnx_dir:
+            with torch.no_grad():
+                infer = [(lambda m: (lambda: m(x)))(model) for model in models]
+                for name, ms in zip(names, timed_interleaved(infer, warmup, iterations)):
+                    rows.append((name, "inference", size, ms))
+        if onnx_dir:
+            for name, model in zip(names, models):
                 model.eval()
                 torch.onnx.export(model, x, f"{onnx_dir}/{name}.onnx", opset_version=13, input_names=["input"],
                                   output_names=["logits"])
     if "--block" in args:
         x = torch.randn(batch, 512, 7, 7)
         y = torch.arange(batch) % 7
-        for name, arm in (("gap-block", False), ("arm-block", True)):
-            model = Head(arm)
-            model.eval()
-            with torch.no_grad():
-                rows.append((name, "forward", 7, timed(lambda: model(x), warmup, iterations)))
-            model.train()
-            opt = torch.optim.Adam(model.parameters(), 1e-3)
-            rows.append((name, "backward", 7, timed(train_step(model, x, y, opt, loss_fn), warmup, iterations)))
+        names = ("gap-block", "arm-block")
+        heads = [Head(False), Head(True)]
+        for head in heads:
+            head.eval()
+        with torch.no_grad():
+            forward = [(lambda m: (lambda: m(x)))(head) for head in heads]
+            for name, ms in zip(names, timed_interleaved(forward, warmup, iterations)):
+                rows.append((name, "forward", 7, ms))
+        steps = []
+        for head in heads:
+            head.train()
+            steps.append(train_step(head, x, y, torch.optim.Adam(head.parameters(), 1e-3), loss_fn))
+        for name, ms in zip(names, timed_interleaved(steps, warmup, iterations)):
+            rows.append((name, "backward", 7, ms))
     for name, phase, s, ms in rows:
         print(json.dumps({"engine": "pytorch", "model": name, "phase": phase, "batch": batch, "inputSize": s, "millis": ms}),
               flush=True)

@@ -108,32 +108,76 @@ public final class Bench {
         return new DataSet(x, y);
     }
 
-    /** Training and inference throughput of ResNet18 and ResNet18Arm (7 classes). */
+    /**
+     * Times several bodies interleaved: each warmed up, then in every round each body once, the order reversed from
+     * one round to the next (A B, B A, ...), so that a drift in the machine's speed (other load, clock, memory state)
+     * falls on all of them alike and their ratio stays fair. Milliseconds of the timed runs per name.
+     */
+    Map<String, List<Double>> timeInterleaved(Map<String, Runnable> bodies) {
+        List<String> names = new ArrayList<>(bodies.keySet());
+        Map<String, List<Double>> ms = new LinkedHashMap<>();
+        for (String n : names) {
+            for (int i = 0; i < warmup; i++) {
+                bodies.get(n).run();
+            }
+            ms.put(n, new ArrayList<>());
+        }
+        for (int i = 0; i < iterations; i++) {
+            for (int j = 0; j < names.size(); j++) {
+                String n = names.get(i % 2 == 0 ? j : names.size() - 1 - j);
+                long t = System.nanoTime();
+                bodies.get(n).run();
+                ms.get(n).add((System.nanoTime() - t) / 1e6);
+            }
+        }
+        return ms;
+    }
+
+    /** Rows of {@link #timeInterleaved} for one engine and phase. */
+    private List<Row> interleavedRows(String engine, String phase, int size, Map<String, Runnable> bodies) {
+        List<Row> rows = new ArrayList<>();
+        timeInterleaved(bodies).forEach((model, ms) -> rows.add(new Row(engine, model, phase, batch, size, ms)));
+        return rows;
+    }
+
+    /**
+     * Training and inference throughput of ResNet18 and ResNet18Arm (7 classes), the two models timed interleaved
+     * in each phase (see {@link #timeInterleaved}).
+     */
     public List<Row> models() {
         List<Row> rows = new ArrayList<>();
         Map<String, FerResNet> models = new LinkedHashMap<>();
         models.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build());
         models.put("resnet18-arm", ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build());
         DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 1);
-        for (Map.Entry<String, FerResNet> e : models.entrySet()) {
-            ComputationGraph g = e.getValue().init();
-            progress.accept("dl4j " + e.getKey() + " train, batch " + batch);
-            rows.add(new Row("dl4j", e.getKey(), "train", batch, inputSize, time(() -> g.fit(ds))));
-            progress.accept("dl4j " + e.getKey() + " inference, batch " + batch);
-            rows.add(new Row("dl4j", e.getKey(), "inference", batch, inputSize, time(() -> g.outputSingle(false, ds.getFeatures()))));
-            // the same trained model with its batch norms folded into the convolutions (as ONNX Runtime loads it)
-            ComputationGraph folded = BatchNormFolding.fold(g);
-            progress.accept("dl4j " + e.getKey() + " inference with batch norm folded, batch " + batch);
-            rows.add(new Row("dl4j-folded", e.getKey(), "inference", batch, inputSize,
-                    time(() -> folded.outputSingle(false, ds.getFeatures()))));
-        }
+        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
+        models.forEach((name, m) -> graphs.put(name, m.init()));
+        progress.accept("dl4j resnet18 and resnet18-arm train, batch " + batch);
+        Map<String, Runnable> train = new LinkedHashMap<>();
+        graphs.forEach((name, g) -> train.put(name, () -> g.fit(ds)));
+        rows.addAll(interleavedRows("dl4j", "train", inputSize, train));
+        progress.accept("dl4j resnet18 and resnet18-arm inference, batch " + batch);
+        Map<String, Runnable> infer = new LinkedHashMap<>();
+        graphs.forEach((name, g) -> infer.put(name, () -> g.outputSingle(false, ds.getFeatures())));
+        rows.addAll(interleavedRows("dl4j", "inference", inputSize, infer));
+        // the same trained models with their batch norms folded into the convolutions (as ONNX Runtime loads them)
+        progress.accept("dl4j resnet18 and resnet18-arm inference with batch norm folded, batch " + batch);
+        Map<String, Runnable> folded = new LinkedHashMap<>();
+        graphs.forEach((name, g) -> {
+            ComputationGraph f = BatchNormFolding.fold(g);
+            folded.put(name, () -> f.outputSingle(false, ds.getFeatures()));
+        });
+        rows.addAll(interleavedRows("dl4j-folded", "inference", inputSize, folded));
         return rows;
     }
 
-    /** The ARM block (FA+DA+BN+SA, paper geometry) against global average pooling on [batch, 512, 7, 7]. */
+    /**
+     * The ARM block (FA+DA+BN+SA, paper geometry) against global average pooling on [batch, 512, 7, 7], timed
+     * interleaved.
+     */
     public List<Row> blocks() {
-        List<Row> rows = new ArrayList<>();
         DataSet ds = randomBatch(batch, 512, 7, 7, 7, 2);
+        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
         for (String kind : new String[]{"gap-block", "arm-block"}) {
             ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3))
                     .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(7, 7, 512));
@@ -147,10 +191,17 @@ public final class Bench {
             b.addLayer("fc", new OutputLayer.Builder().nOut(7).activation(Activation.SOFTMAX).build(), last).setOutputs("fc");
             ComputationGraph g = new ComputationGraph(b.build());
             g.init();
-            progress.accept("dl4j " + kind + " forward/backward, batch " + batch);
-            rows.add(new Row("dl4j", kind, "forward", batch, 7, time(() -> g.outputSingle(false, ds.getFeatures()))));
-            rows.add(new Row("dl4j", kind, "backward", batch, 7, time(() -> g.fit(ds))));
+            graphs.put(kind, g);
         }
+        progress.accept("dl4j gap-block and arm-block forward/backward, batch " + batch);
+        Map<String, Runnable> forward = new LinkedHashMap<>();
+        Map<String, Runnable> backward = new LinkedHashMap<>();
+        graphs.forEach((kind, g) -> {
+            forward.put(kind, () -> g.outputSingle(false, ds.getFeatures()));
+            backward.put(kind, () -> g.fit(ds));
+        });
+        List<Row> rows = new ArrayList<>(interleavedRows("dl4j", "forward", 7, forward));
+        rows.addAll(interleavedRows("dl4j", "backward", 7, backward));
         return rows;
     }
 

@@ -9,12 +9,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -255,6 +259,23 @@ class CliTest {
         String j = Files.readString(json);
         assertTrue(j.contains("resnet18") && j.contains("images"), j);
         assertTrue(j.contains("dl4j-folded"), "the batch-norm-folded inference rows: " + j);
+    }
+
+    @Test
+    void benchRunsPyTorchAndOnnxRuntimeSideBySide() throws Exception {
+        Path json = tmp.resolve("bench-external.json");
+        CliRunner.Result r = CliRunner.run("bench", "--batch", "2", "--input-size", "48", "--warmup", "0",
+                "--iterations", "2", "--pytorch", "--onnx", "--skip-block", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("rows");
+        Map<String, Integer> counts = new TreeMap<>();
+        for (JsonNode row : rows) {
+            assertEquals(2, row.get("millis").size(), "two timed iterations: " + row);
+            counts.merge(row.get("engine").asText() + " " + row.get("phase").asText(), 1, Integer::sum);
+        }
+        // both models in every engine and phase
+        assertEquals(Map.of("dl4j inference", 2, "dl4j train", 2, "dl4j-folded inference", 2,
+                "onnxruntime inference", 2, "pytorch inference", 2, "pytorch train", 2), counts);
     }
 
     @Test
