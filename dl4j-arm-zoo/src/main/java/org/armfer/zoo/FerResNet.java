@@ -6,6 +6,7 @@ import org.armfer.layers.fast.DataFormatPreProcessor;
 import org.armfer.layers.fast.FastActivationLayer;
 import org.armfer.layers.fast.FastBatchNormalization;
 import org.armfer.layers.fast.FastConvolutionLayer;
+import org.armfer.layers.fast.FastElementWiseVertex;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.attention.RotationAwareAttention;
 import org.armfer.layers.attention.RotationAwareFusion;
@@ -411,7 +412,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
             bn(g, name + ".downsample.1", name + ".downsample.0", f);
             shortcut = name + ".downsample.1";
         }
-        g.addVertex(name + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + ".bn2", shortcut);
+        g.addVertex(name + ".add", new FastElementWiseVertex(ElementWiseVertex.Op.Add), name + ".bn2", shortcut);
         relu(g, name + ".relu2", name + ".add");
         return name + ".relu2";
     }

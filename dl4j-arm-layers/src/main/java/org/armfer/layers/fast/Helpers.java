@@ -54,11 +54,20 @@ final class Helpers {
     /** Sets the (non-public) field {@code name} declared by {@code owner} on {@code target}. */
     static void setField(Object target, Class<?> owner, String name, Object value) {
         try {
+            field(owner, name).set(target, value);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot set " + owner.getName() + "." + name, e);
+        }
+    }
+
+    /** The (non-public) field {@code name} declared by {@code owner}, made accessible. */
+    static Field field(Class<?> owner, String name) {
+        try {
             Field f = owner.getDeclaredField(name);
             f.setAccessible(true);
-            f.set(target, value);
+            return f;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("Cannot set " + owner.getName() + "." + name
+            throw new IllegalStateException("Cannot access " + owner.getName() + "." + name
                     + " (DL4J version other than 1.0.0-M2.1?)", e);
         }
     }
