@@ -111,7 +111,9 @@ public final class Bench {
     /**
      * Times several bodies interleaved: each warmed up, then in every round each body once, the order reversed from
      * one round to the next (A B, B A, ...), so that a drift in the machine's speed (other load, clock, memory state)
-     * falls on all of them alike and their ratio stays fair. Milliseconds of the timed runs per name.
+     * falls on all of them alike and their ratio stays fair. All on the calling thread: on threads of their own,
+     * ND4J's idle OpenMP workers of one spin while the other computes (about 10% slower here). Two identical
+     * ResNet-18s timed this way differ by about 1-2%. Milliseconds of the timed runs per name.
      */
     Map<String, List<Double>> timeInterleaved(Map<String, Runnable> bodies) {
         List<String> names = new ArrayList<>(bodies.keySet());

@@ -28,6 +28,16 @@ class BenchTest {
     }
 
     @Test
+    void aFailingBodyFailsTheTiming() {
+        Map<String, Runnable> bodies = Map.of("x", () -> {
+            throw new IllegalStateException("boom");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new Bench(1, 32, 0, 1, s -> { }).timeInterleaved(bodies));
+        assertEquals("boom", e.getMessage());
+    }
+
+    @Test
     void medianOfOddAndEvenCounts() {
         assertEquals(2.0, Bench.median(List.of(3.0, 1.0, 2.0)));
         assertEquals(2.5, Bench.median(List.of(4.0, 1.0, 2.0, 3.0)));
