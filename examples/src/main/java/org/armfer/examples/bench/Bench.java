@@ -142,11 +142,18 @@ public final class Bench {
         return rows;
     }
 
-    /**
-     * Training and inference throughput of ResNet18 and ResNet18Arm (7 classes), the two models timed interleaved
-     * in each phase (see {@link #timeInterleaved}).
-     */
+    /** Training and inference throughput of ResNet18 and ResNet18Arm (7 classes); see {@link #models(Map)}. */
     public List<Row> models() {
+        return models(Map.of());
+    }
+
+    /**
+     * Training and inference throughput of ResNet18 and ResNet18Arm (7 classes), timed interleaved (see
+     * {@link #timeInterleaved}): the two models' training steps, then every inference together: DL4J's, DL4J's with
+     * batch norm folded ({@code dl4j-folded}) and {@code otherInference} (engine -> model -> one inference of a
+     * batch of the same size, e.g. ONNX Runtime's), so that the ratios between engines are fair too.
+     */
+    public List<Row> models(Map<String, Map<String, Runnable>> otherInference) {
         List<Row> rows = new ArrayList<>();
         Map<String, FerResNet> models = new LinkedHashMap<>();
         models.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build());
@@ -158,18 +165,20 @@ public final class Bench {
         Map<String, Runnable> train = new LinkedHashMap<>();
         graphs.forEach((name, g) -> train.put(name, () -> g.fit(ds)));
         rows.addAll(interleavedRows("dl4j", "train", inputSize, train));
-        progress.accept("dl4j resnet18 and resnet18-arm inference, batch " + batch);
+        // engine|model -> body; the trained models, and copies with their batch norms folded into the convolutions
+        // (as ONNX Runtime loads a model)
         Map<String, Runnable> infer = new LinkedHashMap<>();
-        graphs.forEach((name, g) -> infer.put(name, () -> g.outputSingle(false, ds.getFeatures())));
-        rows.addAll(interleavedRows("dl4j", "inference", inputSize, infer));
-        // the same trained models with their batch norms folded into the convolutions (as ONNX Runtime loads them)
-        progress.accept("dl4j resnet18 and resnet18-arm inference with batch norm folded, batch " + batch);
-        Map<String, Runnable> folded = new LinkedHashMap<>();
+        graphs.forEach((name, g) -> infer.put("dl4j|" + name, () -> g.outputSingle(false, ds.getFeatures())));
         graphs.forEach((name, g) -> {
             ComputationGraph f = BatchNormFolding.fold(g);
-            folded.put(name, () -> f.outputSingle(false, ds.getFeatures()));
+            infer.put("dl4j-folded|" + name, () -> f.outputSingle(false, ds.getFeatures()));
         });
-        rows.addAll(interleavedRows("dl4j-folded", "inference", inputSize, folded));
+        otherInference.forEach((engine, bodies) -> bodies.forEach((name, b) -> infer.put(engine + "|" + name, b)));
+        progress.accept("inference, batch " + batch + ", interleaved: " + String.join(", ", infer.keySet()));
+        timeInterleaved(infer).forEach((key, ms) -> {
+            String[] em = key.split("\\|", 2);
+            rows.add(new Row(em[0], em[1], "inference", batch, inputSize, ms));
+        });
         return rows;
     }
 

@@ -112,44 +112,70 @@ public final class ExternalBench {
         throw new IOException("PyTorch memory probe printed nothing");
     }
 
-    /** ONNX Runtime Java inference on the models {@link #pytorch} exported. */
-    public List<Bench.Row> onnxRuntime() throws OrtException {
+    /**
+     * ONNX Runtime Java sessions on the models {@link #pytorch} exported, as bodies that {@link Bench#models} times
+     * interleaved with DL4J's inference. Close it to release the sessions.
+     */
+    public OnnxModels onnxModels() throws OrtException {
         if (onnxDir == null) {
             throw new IllegalStateException("run pytorch(..., exportOnnx=true) first");
         }
-        List<Bench.Row> rows = new ArrayList<>();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        float[] data = new float[batch * 3 * inputSize * inputSize];
-        Random r = new Random(1);
-        for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();
-        progress.accept("onnxruntime resnet18 and resnet18-arm inference (" + threads + " threads)");
-        Map<String, OrtSession> sessions = new LinkedHashMap<>();
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-             OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[]{batch, 3, inputSize, inputSize})) {
-            o.setIntraOpNumThreads(threads);
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            Map<String, OnnxTensor> in = Collections.singletonMap("input", x);
-            Map<String, Runnable> bodies = new LinkedHashMap<>();
-            for (String name : new String[]{"resnet18", "resnet18-arm"}) {
-                OrtSession s = env.createSession(onnxDir.resolve(name + ".onnx").toString(), o);
-                sessions.put(name, s);
-                bodies.put(name, () -> {
-                    try (OrtSession.Result res = s.run(in)) {
-                        res.get(0);
-                    } catch (OrtException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-            }
-            // the two models interleaved, as for DL4J
-            Bench timer = new Bench(batch, inputSize, warmup, iterations, s2 -> { });
-            timer.timeInterleaved(bodies).forEach((name, ms) ->
-                    rows.add(new Bench.Row("onnxruntime", name, "inference", batch, inputSize, ms)));
-        } finally {
-            for (OrtSession s : sessions.values()) {
-                s.close();
+        progress.accept("onnxruntime sessions for resnet18 and resnet18-arm (" + threads + " threads)");
+        return new OnnxModels();
+    }
+
+    /** One ONNX Runtime session per exported model, with a random input batch. */
+    public final class OnnxModels implements AutoCloseable {
+        private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+        private final OrtSession.SessionOptions options;
+        private final OnnxTensor input;
+
+        private OnnxModels() throws OrtException {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            float[] data = new float[batch * 3 * inputSize * inputSize];
+            Random r = new Random(1);
+            for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();
+            options = new OrtSession.SessionOptions();
+            try {
+                options.setIntraOpNumThreads(threads);
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                input = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[]{batch, 3, inputSize, inputSize});
+                for (String name : new String[]{"resnet18", "resnet18-arm"}) {
+                    sessions.put(name, env.createSession(onnxDir.resolve(name + ".onnx").toString(), options));
+                }
+            } catch (OrtException | RuntimeException e) {
+                close();
+                throw e;
             }
         }
-        return rows;
+
+        /** Model name -> one inference of the batch. */
+        public Map<String, Runnable> bodies() {
+            Map<String, OnnxTensor> in = Collections.singletonMap("input", input);
+            Map<String, Runnable> bodies = new LinkedHashMap<>();
+            sessions.forEach((name, s) -> bodies.put(name, () -> {
+                try (OrtSession.Result res = s.run(in)) {
+                    res.get(0);
+                } catch (OrtException e) {
+                    throw new IllegalStateException("onnxruntime " + name + ": " + e.getMessage(), e);
+                }
+            }));
+            return bodies;
+        }
+
+        @Override
+        public void close() {
+            for (OrtSession s : sessions.values()) {
+                try {
+                    s.close();
+                } catch (OrtException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (input != null) {
+                input.close();
+            }
+            options.close();
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code armfer bench}: throughput of ResNet18 / ResNet18Arm and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -77,20 +78,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Bench bench = new Bench(batch, inputSize, warmup, iterations, s -> System.err.println("bench: " + s));
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
+        // PyTorch first (it exports the ONNX models); ONNX Runtime's inference is timed interleaved with DL4J's
+        List<Bench.Row> pytorchRows = pytorch || onnx ? external.pytorch(!skipModels, !skipBlock, onnx) : List.of();
         List<Bench.Row> rows = new ArrayList<>();
         if (!skipModels) {
-            rows.addAll(bench.models());
+            try (ExternalBench.OnnxModels ort = onnx ? external.onnxModels() : null) {
+                rows.addAll(bench.models(ort == null ? Map.of() : Map.of("onnxruntime", ort.bodies())));
+            }
         }
         if (!skipBlock) {
             rows.addAll(bench.blocks());
         }
-        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
-        if (pytorch || onnx) {
-            rows.addAll(external.pytorch(!skipModels, !skipBlock, onnx));
-        }
-        if (onnx && !skipModels) {
-            rows.addAll(external.onnxRuntime());
-        }
+        rows.addAll(pytorchRows);
+        // table order: DL4J, PyTorch, ONNX Runtime
+        List<Bench.Row> ort = rows.stream().filter(r -> r.engine.equals("onnxruntime")).collect(Collectors.toList());
+        rows.removeAll(ort);
+        rows.addAll(ort);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("batch", batch);
         out.put("inputSize", inputSize);
