@@ -270,12 +270,53 @@ public final class Bench {
             if (!a.model.equals("resnet18-arm")) continue;
             for (Row b : rows) {
                 if (b.model.equals("resnet18") && b.engine.equals(a.engine) && b.phase.equals(a.phase)) {
-                    out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP",
-                            a.engine, a.phase, 100.0 * (a.medianMillis / b.medianMillis - 1)));
+                    out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s",
+                            a.engine, a.phase, 100.0 * (armOverGap(a, b) - 1),
+                            a.millis.size() == b.millis.size() && a.millis.size() > 1
+                                    ? " (median of " + a.millis.size() + " interleaved rounds)" : ""));
                 }
             }
         }
+        // the ARM block's own cost (block micro-benchmark, ARM minus GAP) against the GAP model's step: far less noisy
+        // than the difference of two whole-model timings
+        for (Row m : rows) {
+            if (!m.model.equals("resnet18")) continue;
+            String blockPhase = m.phase.equals("train") ? "backward" : "forward";
+            Row arm = find(rows, m.engine, "arm-block", blockPhase);
+            Row gap = find(rows, m.engine, "gap-block", blockPhase);
+            if (arm != null && gap != null) {
+                double extra = arm.medianMillis - gap.medianMillis;
+                out.add(String.format(java.util.Locale.ROOT,
+                        "%-11s %-9s the ARM block adds %.1f ms to GAP's (%s), %.1f%% of ResNet-18's %s", m.engine,
+                        m.phase, extra, m.phase.equals("train") ? "training step" : "forward",
+                        100.0 * extra / m.medianMillis, m.phase.equals("train") ? "step" : "inference"));
+            }
+        }
         return out;
+    }
+
+    /**
+     * Time of {@code arm} over {@code gap}: the median of the per-round ratios when both were timed interleaved
+     * (same number of rounds; each pair ran back to back), else the ratio of their medians.
+     */
+    static double armOverGap(Row arm, Row gap) {
+        if (arm.millis == null || gap.millis == null || arm.millis.size() != gap.millis.size()) {
+            return arm.medianMillis / gap.medianMillis;
+        }
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < arm.millis.size(); i++) {
+            r.add(arm.millis.get(i) / gap.millis.get(i));
+        }
+        return median(r);
+    }
+
+    private static Row find(List<Row> rows, String engine, String model, String phase) {
+        for (Row r : rows) {
+            if (r.engine.equals(engine) && r.model.equals(model) && r.phase.equals(phase)) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchTest {
 
@@ -35,6 +36,28 @@ class BenchTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new Bench(1, 32, 0, 1, s -> { }).timeInterleaved(bodies));
         assertEquals("boom", e.getMessage());
+    }
+
+    @Test
+    void armOverGapPairsTheInterleavedRounds() {
+        // the machine slows down in round 2: per-round ratios are 1.1 each, the ratio of medians is not
+        Bench.Row gap = new Bench.Row("dl4j", "resnet18", "train", 1, 32, List.of(100.0, 200.0, 100.0));
+        Bench.Row arm = new Bench.Row("dl4j", "resnet18-arm", "train", 1, 32, List.of(110.0, 220.0, 110.0));
+        assertEquals(1.1, Bench.armOverGap(arm, gap), 1e-12);
+        Bench.Row gapSlowFirst = new Bench.Row("dl4j", "resnet18", "train", 1, 32, List.of(300.0, 100.0, 100.0));
+        Bench.Row armOnce = new Bench.Row("dl4j", "resnet18-arm", "train", 1, 32, List.of(105.0));
+        assertEquals(1.05, Bench.armOverGap(armOnce, gapSlowFirst), 1e-12, "not paired: ratio of medians");
+    }
+
+    @Test
+    void ratiosNameTheArmBlocksShareOfTheModel() {
+        List<Bench.Row> rows = List.of(
+                new Bench.Row("dl4j", "resnet18", "train", 1, 32, List.of(1000.0)),
+                new Bench.Row("dl4j", "gap-block", "backward", 1, 7, List.of(2.0)),
+                new Bench.Row("dl4j", "arm-block", "backward", 1, 7, List.of(12.0)));
+        List<String> r = Bench.ratios(rows);
+        assertEquals(1, r.size(), r.toString());
+        assertTrue(r.get(0).contains("adds 10.0 ms") && r.get(0).contains("1.0% of ResNet-18's step"), r.get(0));
     }
 
     @Test
