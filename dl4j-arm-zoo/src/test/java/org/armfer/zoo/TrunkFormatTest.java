@@ -45,19 +45,9 @@ class TrunkFormatTest {
             }
         }
         assertEquals(b.params(), a.params(), "same parameters in the same order");
-        Nd4j.getRandom().setSeed(4);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, 48, 48);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 3, 7);
-        for (int i = 0; i < 3; i++) {
-            y.putScalar(i, i * 2, 1.0);
-        }
-        assertClose(b.outputSingle(false, x), a.outputSingle(false, x), 1e-4, "inference output");
-        a.setInputs(x);
-        a.setLabels(y);
-        b.setInputs(x);
-        b.setLabels(y);
-        a.computeGradientAndScore();
-        b.computeGradientAndScore();
+        INDArray[] xy = batch(3, 4);
+        assertClose(b.outputSingle(false, xy[0]), a.outputSingle(false, xy[0]), 1e-4, "inference output");
+        computeGradients(xy, a, b);
         assertEquals(b.score(), a.score(), 1e-4);
         for (Map.Entry<String, INDArray> e : b.gradient().gradientForVariable().entrySet()) {
             assertClose(e.getValue(), a.gradient().getGradientFor(e.getKey()), 2e-3, "gradient " + e.getKey());
@@ -81,16 +71,7 @@ class TrunkFormatTest {
         assertEquals(17, relus, "ResNet-18's ReLUs");
         ComputationGraph outOfPlace = new ComputationGraph(conf);
         outOfPlace.init(inPlace.params().dup(), false);
-        Nd4j.getRandom().setSeed(8);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 48, 48);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 7);
-        y.putScalar(0, 1, 1.0);
-        y.putScalar(1, 4, 1.0);
-        for (ComputationGraph g : new ComputationGraph[]{inPlace, outOfPlace}) {
-            g.setInputs(x);
-            g.setLabels(y);
-            g.computeGradientAndScore();
-        }
+        computeGradients(batch(2, 8), inPlace, outOfPlace);
         assertEquals(outOfPlace.score(), inPlace.score(), 1e-6);
         assertClose(outOfPlace.gradient().gradient(), inPlace.gradient().gradient(), 1e-6, "gradients");
     }
@@ -102,16 +83,7 @@ class TrunkFormatTest {
         assertTrue(!((FastConvolutionLayer) skip.getLayer("conv1").conf().getLayer()).isInputGradient());
         assertTrue(((FastConvolutionLayer) keep.getLayer("conv1").conf().getLayer()).isInputGradient());
         keep.setParams(skip.params());
-        Nd4j.getRandom().setSeed(10);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 48, 48);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 7);
-        y.putScalar(0, 3, 1.0);
-        y.putScalar(1, 6, 1.0);
-        for (ComputationGraph g : new ComputationGraph[]{skip, keep}) {
-            g.setInputs(x);
-            g.setLabels(y);
-            g.computeGradientAndScore();
-        }
+        computeGradients(batch(2, 10), skip, keep);
         assertEquals(keep.score(), skip.score(), 1e-6);
         assertClose(keep.gradient().gradient(), skip.gradient().gradient(), 1e-5, "gradients");
         // behind a learnable resizer conv1's input gradient is the resizer's
@@ -146,6 +118,26 @@ class TrunkFormatTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(7)
                 .inputSize(48).dsm(DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
         assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
+    }
+
+    /** {x, y}: {@code n} random 3x48x48 images (seed {@code seed}) and one-hot labels of classes 0, 2, 4, ... mod 7. */
+    private static INDArray[] batch(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, 3, 48, 48);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 7);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, (2 * i) % 7, 1.0);
+        }
+        return new INDArray[]{x, y};
+    }
+
+    /** Sets the batch on each graph and computes its gradient and score. */
+    private static void computeGradients(INDArray[] xy, ComputationGraph... graphs) {
+        for (ComputationGraph g : graphs) {
+            g.setInputs(xy[0]);
+            g.setLabels(xy[1]);
+            g.computeGradientAndScore();
+        }
     }
 
     private static void assertClose(INDArray expected, INDArray actual, double tol, String what) {
