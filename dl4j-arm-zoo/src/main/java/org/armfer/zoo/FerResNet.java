@@ -353,9 +353,7 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
             stem = TO_NHWC;
         }
         // conv1 reads the image (unless a resizer is in front): its input gradient is only wanted on request
-        g.addLayer("conv1", new FastConvolutionLayer.Builder(7, 7).inputGradient(inputGradient || hasLearnableResizer())
-                .stride(2, 2).padding(3, 3).nOut(64).dataFormat(f).activation(Activation.IDENTITY).hasBias(false)
-                .build(), stem);
+        conv(g, "conv1", 7, 2, 3, 64, stem, f, inputGradient || hasLearnableResizer());
         bn(g, "bn1", "conv1", f);
         relu(g, "relu", "bn1");
         g.addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
@@ -419,8 +417,13 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     private static void conv(ComputationGraphConfiguration.GraphBuilder g, String name, int k, int s, int p, int nOut,
                              String in, CNN2DFormat f) {
-        g.addLayer(name, new FastConvolutionLayer.Builder(k, k).stride(s, s).padding(p, p).nOut(nOut).dataFormat(f)
-                .activation(Activation.IDENTITY).hasBias(false).build(), in);
+        conv(g, name, k, s, p, nOut, in, f, true);
+    }
+
+    private static void conv(ComputationGraphConfiguration.GraphBuilder g, String name, int k, int s, int p, int nOut,
+                             String in, CNN2DFormat f, boolean inputGradient) {
+        g.addLayer(name, new FastConvolutionLayer.Builder(k, k).inputGradient(inputGradient).stride(s, s).padding(p, p)
+                .nOut(nOut).dataFormat(f).activation(Activation.IDENTITY).hasBias(false).build(), in);
     }
 
     private static void bn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, CNN2DFormat f) {
@@ -643,8 +646,8 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
         /**
          * Whether {@code conv1}'s backward pass computes the gradient with respect to the input image, for code that
-         * reads it (saliency maps or adversarial examples computed through the layers). Default false: training never needs it (PyTorch does not compute
-         * it either), and it costs about 6% of a ResNet-18 training step on a CPU ({@code conv1}'s input gradient).
+         * reads it (saliency maps or adversarial examples computed through the layers). Default false: training never
+         * needs it (PyTorch does not compute it either), and it costs about 6% of a ResNet-18 training step on a CPU.
          */
         public Builder<M> inputGradient(boolean inputGradient) {
             this.inputGradient = inputGradient;
