@@ -268,13 +268,12 @@ public final class Bench {
         }
         for (Row a : rows) {
             if (!a.model.equals("resnet18-arm")) continue;
-            for (Row b : rows) {
-                if (b.model.equals("resnet18") && b.engine.equals(a.engine) && b.phase.equals(a.phase)) {
-                    out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s",
-                            a.engine, a.phase, 100.0 * (armOverGap(a, b) - 1),
-                            a.millis.size() == b.millis.size() && a.millis.size() > 1
-                                    ? " (median of " + a.millis.size() + " interleaved rounds)" : ""));
-                }
+            Row b = find(rows, a.engine, "resnet18", a.phase);
+            if (b != null) {
+                out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s",
+                        a.engine, a.phase, 100.0 * (armOverGap(a, b) - 1),
+                        a.millis.size() == b.millis.size() && a.millis.size() > 1
+                                ? " (median of " + a.millis.size() + " interleaved rounds)" : ""));
             }
         }
         // the ARM block's own cost (block micro-benchmark, ARM minus GAP) against the GAP model's step: far less noisy
