@@ -47,8 +47,16 @@ import java.util.Map;
  */
 public final class BatchNormHelper implements BatchNormalizationHelper {
 
+    private static final int MEAN = 0;
+    private static final int VAR = 1;
+    private static final int GAMMA = 2;
+    private static final int BETA = 3;
+
     private INDArray meanCache;
     private INDArray varCache;
+    /** Per slot (MEAN, VAR, GAMMA, BETA): the last parameter array seen and its rank-1 view; see {@link #vector}. */
+    private final INDArray[] vectorSources = new INDArray[4];
+    private final INDArray[] vectorViews = new INDArray[4];
     /** Whether the last forward pass was computed here (a backward pass then is too). */
     private boolean handled;
 
@@ -99,11 +107,11 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
             m = meanCache;
             v = varCache;
         } else {
-            m = vector(mean, x);
-            v = vector(var, x);
+            m = vector(MEAN, mean, x);
+            v = vector(VAR, var, x);
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        scaleShift(x, m, v, vector(gamma, x), vector(beta, x), eps, axis, out);
+        scaleShift(x, m, v, vector(GAMMA, gamma, x), vector(BETA, beta, x), eps, axis, out);
         return out;
     }
 
@@ -222,8 +230,21 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
                 .build());
     }
 
-    private static INDArray vector(INDArray p, INDArray like) {
-        return p.reshape(p.length()).castTo(like.dataType());
+    /**
+     * {@code p} as the rank-1 vector the {@code batchnorm} op takes, in {@code like}'s data type. For the layer's own
+     * parameter arrays (the same objects every call, outside workspaces, contiguous, already in that type) the rank-1
+     * view is made once and kept: it shares {@code p}'s memory, so it always shows the current values. Making it costs
+     * ~40 us (ND4J's shape bookkeeping), four times per layer and pass: ~3.5 ms of a ResNet-18 inference at batch 16.
+     */
+    private INDArray vector(int slot, INDArray p, INDArray like) {
+        if (p == vectorSources[slot]) {
+            return vectorViews[slot];
+        }
+        INDArray v = p.reshape(p.length()).castTo(like.dataType());
+        boolean live = p.dataType() == like.dataType() && !p.isAttached() && p.elementWiseStride() == 1;
+        vectorSources[slot] = live ? p : null;
+        vectorViews[slot] = live ? v : null;
+        return v;
     }
 
     private static INDArray contiguous(INDArray a) {

@@ -149,6 +149,43 @@ class FastBatchNormalizationTest {
         }
     }
 
+    /**
+     * Inference keeps rank-1 views of the layer's parameters between calls: they must follow every change of the
+     * parameters in place (a training step, {@code assign}, the network's {@code setParams}) and a replaced array.
+     */
+    @ParameterizedTest
+    @EnumSource(CNN2DFormat.class)
+    void inferenceFollowsEveryParameterChange(CNN2DFormat format) {
+        ComputationGraph ref = graph(false, DataType.DOUBLE, new Sgd(0.05), format);
+        ComputationGraph fast = graph(true, DataType.FLOAT, new Sgd(0.05), format);
+        INDArray x = input(DataType.DOUBLE, format);
+        INDArray xf = x.castTo(DataType.FLOAT);
+        Runnable same = () -> assertClose(ref.outputSingle(false, x),
+                fast.outputSingle(false, xf).castTo(DataType.DOUBLE), 1e-5, "inference output");
+        same.run();
+        // a training step changes gamma, beta and the running statistics in place
+        ref.fit(new MultiDataSet(x, labels(DataType.DOUBLE)));
+        fast.fit(new MultiDataSet(xf, labels(DataType.FLOAT)));
+        same.run();
+        // assign into each parameter array
+        for (String p : new String[]{"gamma", "beta", "mean", "var"}) {
+            INDArray v = Nd4j.createFromArray(0.5, 1.25, 2.0, 0.75).reshape(1, 4);
+            ref.getLayer("bn").getParam(p).assign(v);
+            fast.getLayer("bn").getParam(p).assign(v.castTo(DataType.FLOAT));
+            same.run();
+        }
+        // the network's setParams (copies into the flattened parameter vector)
+        INDArray params = ref.params().add(0.1);
+        ref.setParams(params);
+        fast.setParams(params.castTo(DataType.FLOAT));
+        same.run();
+        // a parameter array replaced by another object
+        INDArray gamma = Nd4j.createFromArray(-1.0, 0.5, 3.0, 1.0).reshape(1, 4);
+        ref.getLayer("bn").setParam("gamma", gamma);
+        fast.getLayer("bn").setParam("gamma", gamma.castTo(DataType.FLOAT));
+        same.run();
+    }
+
     @Test
     void gradientsMatchFiniteDifferences() {
         DataType previous = Nd4j.dataType();
