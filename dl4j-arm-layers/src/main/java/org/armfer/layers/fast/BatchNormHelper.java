@@ -237,7 +237,7 @@ public final class BatchNormHelper implements BatchNormalizationHelper {
      * ~40 us (ND4J's shape bookkeeping), four times per layer and pass: ~3.5 ms of a ResNet-18 inference at batch 16.
      */
     private INDArray vector(int slot, INDArray p, INDArray like) {
-        if (p == vectorSources[slot]) {
+        if (p == vectorSources[slot] && vectorViews[slot].dataType() == like.dataType()) {
             return vectorViews[slot];
         }
         INDArray v = p.reshape(p.length()).castTo(like.dataType());
