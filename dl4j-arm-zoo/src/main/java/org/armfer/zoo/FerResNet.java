@@ -7,6 +7,7 @@ import org.armfer.layers.fast.FastActivationLayer;
 import org.armfer.layers.fast.FastBatchNormalization;
 import org.armfer.layers.fast.FastConvolutionLayer;
 import org.armfer.layers.fast.FastElementWiseVertex;
+import org.armfer.layers.fast.FastWeightDecay;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.attention.RotationAwareAttention;
 import org.armfer.layers.attention.RotationAwareFusion;
@@ -20,8 +21,11 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -36,6 +40,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
@@ -43,6 +48,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -324,7 +330,10 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     // ------------------------------------------------------------------------------------------------ graph
 
-    /** The graph configuration builder, for users who want to change it before building. */
+    /**
+     * The graph configuration builder, for users who want to change it before building. Its {@code build()} leaves
+     * every layer one copy of each regularization term (see {@link SingleRegularizationGraphBuilder}).
+     */
     public ComputationGraphConfiguration.GraphBuilder graphBuilder() {
         NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -336,10 +345,11 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
                 .inferenceWorkspaceMode(workspaceMode)
                 .dataType(dataType);
         if (weightDecay > 0) {
-            nn.weightDecay(weightDecay);
+            // DL4J's weightDecay(coefficient), with the score term summed by BLAS (see FastWeightDecay)
+            nn.regularization(new ArrayList<>(List.of(new FastWeightDecay(weightDecay, true))));
         }
         int[] netInput = networkInputShape();
-        ComputationGraphConfiguration.GraphBuilder g = nn.graphBuilder()
+        ComputationGraphConfiguration.GraphBuilder g = new SingleRegularizationGraphBuilder(nn)
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(netInput[1], netInput[2], netInput[0]));
 
@@ -430,6 +440,35 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         // PyTorch BatchNorm2d: eps 1e-5, momentum 0.1 (DL4J decay 0.9), the variance stored as is
         g.addLayer(name, new FastBatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).dataFormat(f)
                 .build(), in);
+    }
+
+    /**
+     * DL4J's graph builder, whose {@code build()} removes the repeated regularization terms DL4J M2.1 gives every
+     * layer: {@code NeuralNetConfiguration.Builder} copies the network-wide terms into a layer, then its validation
+     * ({@code LayerValidation.configureBaseLayer}) appends every term other than L1/L2 once more, so a network-wide
+     * weight decay is applied twice to each weight (twice the decay, twice its score term).
+     */
+    static final class SingleRegularizationGraphBuilder extends ComputationGraphConfiguration.GraphBuilder {
+
+        SingleRegularizationGraphBuilder(NeuralNetConfiguration.Builder global) {
+            super(global);
+        }
+
+        @Override
+        public ComputationGraphConfiguration build() {
+            ComputationGraphConfiguration conf = super.build();
+            for (GraphVertex v : conf.getVertices().values()) {
+                if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer layer) {
+                    layer.setRegularization(distinct(layer.getRegularization()));
+                    layer.setRegularizationBias(distinct(layer.getRegularizationBias()));
+                }
+            }
+            return conf;
+        }
+
+        private static List<Regularization> distinct(List<Regularization> terms) {
+            return terms == null ? null : new ArrayList<>(new LinkedHashSet<>(terms));
+        }
     }
 
     private static void relu(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {

@@ -2,19 +2,27 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.fast.FastWeightDecay;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.regularization.Regularization;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +107,38 @@ class ResNetArchitectureTest {
         assertEquals(49, ResNet.builder().armBlocks("SA").build().classifierInputs());
         assertEquals(512, ResNet18.builder().build().classifierInputs());
         assertEquals("resnet18-arm-fa+da+sa", ResNet18Arm.builder().build().modelName());
+    }
+
+    /**
+     * The weight decay is applied once: every weight layer carries one {@code FastWeightDecay} (DL4J M2.1's
+     * network-wide weight decay gives each layer two), and the score's regularization term is 0.5 * coefficient *
+     * sum(W^2) over the weights, against the same parameters without weight decay.
+     */
+    @Test
+    void weightDecayIsAppliedOnceToEveryWeight() {
+        ComputationGraph g = ResNet18.builder().numClasses(3).inputSize(32).weightDecay(0.01).build().init();
+        for (String name : new String[]{"conv1", "layer4.1.conv2", "fc"}) {
+            List<Regularization> terms = ((BaseLayer) g.getLayer(name).conf().getLayer()).getRegularization();
+            assertEquals(List.of(new FastWeightDecay(0.01, true)), terms, name);
+            assertInstanceOf(FastWeightDecay.class, terms.get(0), name);
+        }
+        ComputationGraph none = ResNet18.builder().numClasses(3).inputSize(32).weightDecay(0).build().init();
+        none.setParams(g.params());
+        double term = 0;
+        for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
+            if (e.getKey().endsWith("_W")) {
+                for (double v : e.getValue().dup().data().asDouble()) {
+                    term += 0.5 * 0.01 * v * v;
+                }
+            }
+        }
+        Nd4j.getRandom().setSeed(1);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 3);
+        y.putScalar(0, 1, 1.0);
+        y.putScalar(1, 2, 1.0);
+        DataSet batch = new DataSet(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32), y);
+        double measured = g.score(batch) - none.score(batch);
+        assertTrue(Math.abs(measured - term) <= 1e-4 * term, "regularization term " + measured + ", expected " + term);
     }
 
     @Test
