@@ -2,6 +2,7 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
+import org.armfer.layers.SingleRegularizationGraphBuilder;
 import org.armfer.layers.fast.DataFormatPreProcessor;
 import org.armfer.layers.fast.FastActivationLayer;
 import org.armfer.layers.fast.FastBatchNormalization;
@@ -21,11 +22,8 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -40,7 +38,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
@@ -48,7 +45,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -332,7 +328,8 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
 
     /**
      * The graph configuration builder, for users who want to change it before building. Its {@code build()} leaves
-     * every layer one copy of each regularization term (see {@link SingleRegularizationGraphBuilder}).
+     * every layer one copy of each regularization term (see {@link SingleRegularizationGraphBuilder}: DL4J M2.1 gives a
+     * layer the network-wide weight decay twice).
      */
     public ComputationGraphConfiguration.GraphBuilder graphBuilder() {
         NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
@@ -440,35 +437,6 @@ public abstract class FerResNet extends ZooModel<FerResNet> {
         // PyTorch BatchNorm2d: eps 1e-5, momentum 0.1 (DL4J decay 0.9), the variance stored as is
         g.addLayer(name, new FastBatchNormalization.Builder().eps(1e-5).decay(0.9).useLogStd(false).dataFormat(f)
                 .build(), in);
-    }
-
-    /**
-     * DL4J's graph builder, whose {@code build()} removes the repeated regularization terms DL4J M2.1 gives every
-     * layer: {@code NeuralNetConfiguration.Builder} copies the network-wide terms into a layer, then its validation
-     * ({@code LayerValidation.configureBaseLayer}) appends every term other than L1/L2 once more, so a network-wide
-     * weight decay is applied twice to each weight (twice the decay, twice its score term).
-     */
-    static final class SingleRegularizationGraphBuilder extends ComputationGraphConfiguration.GraphBuilder {
-
-        SingleRegularizationGraphBuilder(NeuralNetConfiguration.Builder global) {
-            super(global);
-        }
-
-        @Override
-        public ComputationGraphConfiguration build() {
-            ComputationGraphConfiguration conf = super.build();
-            for (GraphVertex v : conf.getVertices().values()) {
-                if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer layer) {
-                    layer.setRegularization(distinct(layer.getRegularization()));
-                    layer.setRegularizationBias(distinct(layer.getRegularizationBias()));
-                }
-            }
-            return conf;
-        }
-
-        private static List<Regularization> distinct(List<Regularization> terms) {
-            return terms == null ? null : new ArrayList<>(new LinkedHashSet<>(terms));
-        }
     }
 
     private static void relu(ComputationGraphConfiguration.GraphBuilder g, String name, String in) {
