@@ -1,5 +1,6 @@
 package org.armfer.layers;
 
+import org.armfer.layers.testing.WeightDecayTerms;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -21,7 +22,6 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,14 +73,7 @@ class SingleRegularizationGraphBuilderTest {
                 .updater(new Sgd(0.1)).graphBuilder()));
         none.init();
         none.setParams(g.params());
-        double term = 0;
-        for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
-            if (e.getKey().endsWith("_W")) {
-                for (double v : e.getValue().dup().data().asDouble()) {
-                    term += 0.5 * 0.05 * v * v;
-                }
-            }
-        }
+        double term = WeightDecayTerms.overWeights(0.05, g);
         Nd4j.getRandom().setSeed(4);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 3);
         for (int i = 0; i < 4; i++) {

@@ -3,6 +3,7 @@ package org.armfer.zoo;
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
 import org.armfer.layers.fast.FastWeightDecay;
+import org.armfer.layers.testing.WeightDecayTerms;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -124,14 +125,7 @@ class ResNetArchitectureTest {
         }
         ComputationGraph none = ResNet18.builder().numClasses(3).inputSize(32).weightDecay(0).build().init();
         none.setParams(g.params());
-        double term = 0;
-        for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
-            if (e.getKey().endsWith("_W")) {
-                for (double v : e.getValue().dup().data().asDouble()) {
-                    term += 0.5 * 0.01 * v * v;
-                }
-            }
-        }
+        double term = WeightDecayTerms.overWeights(0.01, g);
         Nd4j.getRandom().setSeed(1);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 3);
         y.putScalar(0, 1, 1.0);

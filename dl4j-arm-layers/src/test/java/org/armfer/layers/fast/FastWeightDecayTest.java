@@ -1,5 +1,6 @@
 package org.armfer.layers.fast;
 
+import org.armfer.layers.testing.WeightDecayTerms;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -26,7 +27,6 @@ import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,15 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link FastWeightDecay}: its score against a sum of squares in double, its update and JSON against DL4J's. */
 class FastWeightDecayTest {
-
-    /** 0.5 * coeff * sum(x^2), summed in double element by element. */
-    private static double exactScore(double coeff, INDArray x) {
-        double s = 0;
-        for (double v : x.dup().data().asDouble()) {
-            s += v * v;
-        }
-        return 0.5 * coeff * s;
-    }
 
     private static void assertRelative(double expected, double actual, double tol, String what) {
         assertTrue(Math.abs(expected - actual) <= tol * Math.abs(expected),
@@ -64,16 +55,16 @@ class FastWeightDecayTest {
         INDArray strided = Nd4j.rand(DataType.FLOAT, 64, 10).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 3));
         INDArray dbl = Nd4j.rand(DataType.DOUBLE, 128, 64, 3, 3);
         for (INDArray p : List.of(big, atOffset, fOrder, strided, dbl)) {
-            assertRelative(exactScore(1e-4, p), wd.score(p, 0, 0), 2e-5, "score of " + p.shapeInfoToString());
+            assertRelative(WeightDecayTerms.of(1e-4, p), wd.score(p, 0, 0), 2e-5, "score of " + p.shapeInfoToString());
         }
-        assertRelative(exactScore(1e-4, big), wd.score(big, 0, 0), 2e-5, "large array");
+        assertRelative(WeightDecayTerms.of(1e-4, big), wd.score(big, 0, 0), 2e-5, "large array");
     }
 
     @Test
     void scheduleIsFollowed() {
         FastWeightDecay wd = new FastWeightDecay(new ExponentialSchedule(ScheduleType.EPOCH, 1e-3, 0.5), false);
         INDArray p = Nd4j.rand(DataType.FLOAT, 32, 16);
-        assertRelative(exactScore(0.25e-3, p), wd.score(p, 7, 2), 1e-6, "coefficient at epoch 2");
+        assertRelative(WeightDecayTerms.of(0.25e-3, p), wd.score(p, 7, 2), 1e-6, "coefficient at epoch 2");
     }
 
     /**
@@ -114,12 +105,7 @@ class FastWeightDecayTest {
         }
         // the score is the loss plus 0.5 * coeff * sum(W^2) over the weights (not the biases): against the same
         // parameters without regularization
-        double term = 0;
-        for (Map.Entry<String, INDArray> e : fast.paramTable().entrySet()) {
-            if (e.getKey().endsWith("_W")) {
-                term += exactScore(0.05, e.getValue());
-            }
-        }
+        double term = WeightDecayTerms.overWeights(0.05, fast);
         ComputationGraph none = graph(null);
         none.setParams(fast.params());
         MultiDataSet batch = new MultiDataSet(x, y);
