@@ -11,25 +11,55 @@ import java.util.List;
 public enum PretrainedWeights {
 
     TORCHVISION_RESNET18_IMAGENET(18, "https://download.pytorch.org/models/resnet18-f37072fd.pth", "f37072fd"),
-    TORCHVISION_RESNET34_IMAGENET(34, "https://download.pytorch.org/models/resnet34-b627a593.pth", "b627a593");
+    TORCHVISION_RESNET34_IMAGENET(34, "https://download.pytorch.org/models/resnet34-b627a593.pth", "b627a593"),
+    /** torchvision 0.14's {@code ViT_B_16_Weights.IMAGENET1K_V1}, for {@code vit-b16} ({@code org.armfer.zoo.transformer}). */
+    TORCHVISION_VIT_B_16_IMAGENET("vit_b_16", "vit-b16", "https://download.pytorch.org/models/vit_b_16-c867db91.pth", "c867db91"),
+    /** torchvision 0.14's {@code Swin_T_Weights.IMAGENET1K_V1}, for {@code swin-t}. */
+    TORCHVISION_SWIN_T_IMAGENET("swin_t", "swin-t", "https://download.pytorch.org/models/swin_t-704ceda3.pth", "704ceda3"),
+    /** torchvision 0.14's {@code Swin_S_Weights.IMAGENET1K_V1}, for {@code swin-s}. */
+    TORCHVISION_SWIN_S_IMAGENET("swin_s", "swin-s", "https://download.pytorch.org/models/swin_s-5e29d889.pth", "5e29d889"),
+    /** torchvision 0.14's {@code Swin_B_Weights.IMAGENET1K_V1}, for {@code swin-b}. */
+    TORCHVISION_SWIN_B_IMAGENET("swin_b", "swin-b", "https://download.pytorch.org/models/swin_b-68c6b09e.pth", "68c6b09e");
 
     /** ImageNet normalisation used by torchvision's weights (RGB, after scaling to [0, 1]). */
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
     public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
 
     private final int depth;
+    private final String torchvisionModel;
+    private final String armferModel;
     private final String source;
     private final String sha256Prefix;
 
     PretrainedWeights(int depth, String source, String sha256Prefix) {
+        this(depth, "resnet" + depth, "resnet" + depth, source, sha256Prefix);
+    }
+
+    PretrainedWeights(String torchvisionModel, String armferModel, String source, String sha256Prefix) {
+        this(0, torchvisionModel, armferModel, source, sha256Prefix);
+    }
+
+    PretrainedWeights(int depth, String torchvisionModel, String armferModel, String source, String sha256Prefix) {
         this.depth = depth;
+        this.torchvisionModel = torchvisionModel;
+        this.armferModel = armferModel;
         this.source = source;
         this.sha256Prefix = sha256Prefix;
     }
 
-    /** ResNet depth the weights are for. */
+    /** ResNet depth the weights are for; 0 for the transformers. */
     public int depth() {
         return depth;
+    }
+
+    /** torchvision's builder of the model, e.g. {@code resnet18}, {@code vit_b_16}, {@code swin_t}. */
+    public String torchvisionModel() {
+        return torchvisionModel;
+    }
+
+    /** The armfer model the weights load into, e.g. {@code resnet18}, {@code vit-b16}, {@code swin-t}. */
+    public String armferModel() {
+        return armferModel;
     }
 
     /** Download address of the PyTorch {@code .pth} file. */
@@ -72,6 +102,6 @@ public enum PretrainedWeights {
     public String conversionSnippet() {
         return "import torch, numpy as np\n"
                 + "sd = torch.hub.load_state_dict_from_url('" + source + "', check_hash=True, map_location='cpu')\n"
-                + "np.savez('resnet" + depth + "-imagenet.npz', **{k: v.numpy() for k, v in sd.items()})\n";
+                + "np.savez('" + torchvisionModel + "-imagenet.npz', **{k: v.numpy() for k, v in sd.items()})\n";
     }
 }

@@ -91,6 +91,12 @@ public final class TorchWeights {
 
     /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */
     public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, String source) {
+        if (org.armfer.zoo.transformer.TransformerWeights.handles(graph)) {
+            // ViT / Swin graphs: torchvision's transformer keys (BACKBONE = the transformer trunk)
+            org.armfer.zoo.transformer.TransformerWeights.Loaded t =
+                    org.armfer.zoo.transformer.TransformerWeights.load(graph, state, scope == Scope.BACKBONE, source);
+            return new Report(t.loaded(), t.skipped(), List.of());
+        }
         List<String> problems = new ArrayList<>();
         Map<String, INDArray> toSet = new LinkedHashMap<>();   // "vertex_param" -> value in DL4J layout
         Map<String, String> origin = new LinkedHashMap<>();    // "vertex_param" -> file key

@@ -123,6 +123,15 @@ public class LossPDLS implements ILossFunction {
         return new LossPDLS(prior, FPDLS_ALPHA, FPDLS_GAMMA);
     }
 
+    /**
+     * F-PDLS as the VT_with_NR_for_FER reference trains FER+ ({@code FocalLabelSmoothingLossDis}): α = 0.8, γ = 2 and
+     * the reference's own prior matrix ({@link ReferencePriors#ferPlus(int)}, canonical label order), for 8 classes
+     * (FER+) or 7 (contempt dropped). The prior derived from a FER+ vote file is datavec-fer's {@code FerPlusPrior}.
+     */
+    public static LossPDLS referenceFocal(int numClasses) {
+        return focal(ReferencePriors.ferPlus(numClasses));
+    }
+
     private static double[][] toMatrix(INDArray prior) {
         if (prior == null) {
             throw new IllegalArgumentException("LossPDLS: prior matrix D is null; give the K x K matrix of the class priors");

@@ -317,8 +317,8 @@ public class SwinBlock extends TokenLayer {
         private INDArray u;
         private AttentionCore attention;
         /** Per-example stochastic-depth factors of the two branches (null: identity). */
-        private INDArray keepAttention;
-        private INDArray keepMlp;
+        private double[] keepAttention;
+        private double[] keepMlp;
 
         // constants, made once per batch size / data type
         private SwinWindows geometry;
@@ -378,7 +378,8 @@ public class SwinBlock extends TokenLayer {
             return maskHeads.addRowVector(perHead);
         }
 
-        private INDArray dropPath(boolean training, int n, DataType dt) {
+        /** torchvision's StochasticDepth(p, "row"): per example 0 with probability p, else 1/(1-p); null when off. */
+        private double[] dropPath(boolean training, int n) {
             double p = cfg().stochasticDepth;
             if (!training || p == 0) {
                 return null;
@@ -387,7 +388,13 @@ public class SwinBlock extends TokenLayer {
             for (int i = 0; i < n; i++) {
                 f[i] = Nd4j.getRandom().nextDouble() < p ? 0.0 : 1.0 / (1 - p);
             }
-            return Nd4j.createFromArray(f).castTo(dt).reshape(n, 1);
+            return f;
+        }
+
+        /** Scales each example's rows of {@code a} ({@code [n·rows, C]}) by its factor. */
+        private static void scaleExamples(INDArray a, int n, double[] factors) {
+            INDArray f = Nd4j.createFromArray(factors).castTo(a.dataType()).reshape(n, 1);
+            a.reshape('c', n, a.length() / n).muliColumnVector(f);
         }
 
         @Override
@@ -423,9 +430,9 @@ public class SwinBlock extends TokenLayer {
             INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, dt, input.shape(), 'c');
             INDArray x1 = rows(out, r, ch);
             Nd4j.pullRows(projected, x1, 1, imageRows);
-            keepAttention = dropPath(training, n, dt);
+            keepAttention = dropPath(training, n);
             if (keepAttention != null) {
-                x1.reshape('c', n, r / n * ch).muliColumnVector(keepAttention);
+                scaleExamples(x1, n, keepAttention);
             }
             x1.addi(x);
             // MLP branch
@@ -438,9 +445,9 @@ public class SwinBlock extends TokenLayer {
             TransformerMath.gelu(u, act);
             INDArray mlp = work(mgr, r, ch);
             TransformerMath.linear(act, getParam(FC2_WEIGHT), getParam(FC2_BIAS), mlp);
-            keepMlp = dropPath(training, n, dt);
+            keepMlp = dropPath(training, n);
             if (keepMlp != null) {
-                mlp.reshape('c', n, r / n * ch).muliColumnVector(keepMlp);
+                scaleExamples(mlp, n, keepMlp);
             }
             x1.addi(mlp);
             return out;
@@ -458,7 +465,7 @@ public class SwinBlock extends TokenLayer {
             INDArray dm = dy;
             if (keepMlp != null) {
                 dm = dy.dup('c');
-                dm.reshape('c', n, r / n * ch).muliColumnVector(keepMlp);
+                scaleExamples(dm, n, keepMlp);
             }
             INDArray du = bpWork(mgr, r, m);
             INDArray act = bpWork(mgr, r, m);
@@ -476,9 +483,12 @@ public class SwinBlock extends TokenLayer {
             INDArray daBuf = bpWork(mgr, r + 1, ch);             // dL/d(branch output) and a zero row for the padding
             INDArray da = daBuf.get(NDArrayIndex.interval(0, r), NDArrayIndex.all());
             daBuf.get(NDArrayIndex.point(r), NDArrayIndex.all()).assign(0.0);
-            da.assign(dx1);
             if (keepAttention != null) {
-                da.reshape('c', n, r / n * ch).muliColumnVector(keepAttention);
+                INDArray scaled = dx1.dup('c');
+                scaleExamples(scaled, n, keepAttention);
+                da.assign(scaled);
+            } else {
+                da.assign(dx1);
             }
             INDArray dProjected = bpWork(mgr, wr, ch);
             Nd4j.pullRows(daBuf, dProjected, 1, windowRows);  // padded positions were cut off: zero gradient

@@ -1,0 +1,69 @@
+package org.armfer.zoo.transformer;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * torchvision's {@code VisionTransformer} (dropout 0, no representation layer) as a DL4J zoo model, in any
+ * {@link ViTConfig}: patch embedding, class token, learned position embedding, pre-norm encoder blocks, final
+ * LayerNorm, linear classifier on the class token ({@code heads.head}, initialised to zero as torchvision's).
+ * <pre>
+ * ComputationGraph vit = VisionTransformer.builder().config(ViTConfig.B16).numClasses(7).inputSize(224).build().init();
+ * </pre>
+ * Any input side that is a multiple of the patch size works (48, 112, 224 for /16); torchvision's ImageNet weights
+ * (224) load into other sizes with the position embedding interpolated ({@link TransformerWeights}).
+ */
+public class VisionTransformer extends TransformerZooModel {
+
+    private final ViTConfig config;
+
+    protected VisionTransformer(Builder b) {
+        super(b);
+        this.config = b.config;
+        config.checkInput(inputShape[0], inputShape[1], inputShape[2]);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ViTConfig getConfig() {
+        return config;
+    }
+
+    @Override
+    protected String addBody(ComputationGraphConfiguration.GraphBuilder g, String input) {
+        return config.addTrunk(g, input, inputShape[0], inputShape[1], inputShape[2]);
+    }
+
+    @Override
+    protected String addHead(ComputationGraphConfiguration.GraphBuilder g, String features) {
+        g.addLayer(ViTConfig.HEAD, new OutputLayer.Builder(loss).nIn(config.width()).nOut(numClasses)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.ZERO).biasInit(0.0).build(), features);
+        return ViTConfig.HEAD;
+    }
+
+    @Override
+    public String modelName() {
+        return config.name();
+    }
+
+    /** Builder: {@link ViTConfig#B16}, 7 classes, 3x224x224 unless set. */
+    public static class Builder extends Base<Builder> {
+        private ViTConfig config = ViTConfig.B16;
+
+        public Builder config(ViTConfig config) {
+            if (config == null) {
+                throw new IllegalArgumentException("config must be a ViTConfig (TI16, S16, B16 or your own), got null");
+            }
+            this.config = config;
+            return this;
+        }
+
+        public VisionTransformer build() {
+            return new VisionTransformer(this);
+        }
+    }
+}
