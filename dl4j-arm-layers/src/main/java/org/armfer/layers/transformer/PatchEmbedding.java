@@ -79,6 +79,15 @@ public class PatchEmbedding extends TokenLayer {
         return inChannels;
     }
 
+    /** The recorded input image height and width (0 until known). */
+    public long getImageHeight() {
+        return imageHeight;
+    }
+
+    public long getImageWidth() {
+        return imageWidth;
+    }
+
     /** Grid height H/p and width W/p for the recorded input. */
     public long gridHeight() {
         return imageHeight / patchSize;

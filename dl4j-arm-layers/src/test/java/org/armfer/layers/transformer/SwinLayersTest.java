@@ -45,7 +45,11 @@ class SwinLayersTest {
 
     /** 14x14 image, patch 2: a 7x7 grid (padded to 9, shifted), 4x4 after merging (padded, shifted), 2x2 (shift dropped). */
     static ComputationGraph tinySwin(DataType dt) {
-        ComputationGraphConfiguration.GraphBuilder g = GraphTesting.base(dt, new NoOp()).graphBuilder()
+        return tinySwin(dt, new NoOp());
+    }
+
+    static ComputationGraph tinySwin(DataType dt, org.nd4j.linalg.learning.config.IUpdater updater) {
+        ComputationGraphConfiguration.GraphBuilder g = GraphTesting.base(dt, updater).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(14, 14, 3))
                 .addLayer("embed", PatchEmbedding.builder().patchSize(2).embedDim(4).init(PatchEmbedding.Init.TORCH_DEFAULT).build(), "in")
                 .addLayer("embed_norm", LayerNorm.builder().build(), "embed")

@@ -1,0 +1,38 @@
+package org.armfer.zoo.transformer;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the transformer reference script (test resource parity/transformer_reference.py) with Debian's python3-torch. */
+final class TransformerReference {
+
+    static final String PYTHON = System.getProperty("armfer.python", "/usr/bin/python3");
+
+    private TransformerReference() {
+    }
+
+    /** Writes the mode's reference files into {@code dir}; fails with what to install when torch is missing. */
+    static void make(String mode, Path dir, int seed) throws IOException, InterruptedException {
+        Path script = dir.resolve("transformer_reference.py");
+        try (InputStream in = TransformerReference.class.getResourceAsStream("/parity/transformer_reference.py")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!new File(PYTHON).canExecute()) {
+            throw new IllegalStateException("Transformer parity tests need " + PYTHON + " with torch and torchvision: "
+                    + "apt-get install -y python3-torch python3-torchvision (./run-tests and .ci/run install them)");
+        }
+        Process p = new ProcessBuilder(PYTHON, script.toString(), mode, dir.toString(), Integer.toString(seed))
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("transformer_reference.py " + mode + " failed (exit " + p.exitValue() + "). If torch is"
+                    + " missing: apt-get install -y python3-torch python3-torchvision\n" + output);
+        }
+    }
+}
