@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The spatial transformer in a graph: identity at the start, gradient check, save/load, errors. (PyTorch parity: zoo.) */
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
 class SpatialTransformerTest {
 
     private static ComputationGraph graph(DataType dt, int side) {

@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The transformer layers in float32 graphs: save/load (configuration JSON, ModelSerializer), training with DL4J's
  * updaters, stochastic depth, and errors for bad configurations and inputs.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
 class TransformerLayersTest {
 
     private static void assertRoundTripAndTraining(ComputationGraph g, INDArray x, int classes, String ctx) {

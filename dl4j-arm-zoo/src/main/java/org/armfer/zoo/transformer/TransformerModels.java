@@ -26,31 +26,41 @@ import java.util.function.BiFunction;
 public final class TransformerModels {
 
     /** One model: its description and how to build it. */
-    public record Entry(String name, String description, BiFunction<Integer, Integer, ComputationGraph> factory) {
+    public record Entry(String name, String description, BiFunction<Integer, Integer, TransformerZooModel> model) {
+
+        /** The zoo model (not yet initialised): its configuration, {@code graphBuilder()}, metadata. */
+        public TransformerZooModel model(int numClasses, int inputSize) {
+            return model.apply(numClasses, inputSize);
+        }
 
         /** A fresh, initialised graph. */
         public ComputationGraph init(int numClasses, int inputSize) {
-            return factory.apply(numClasses, inputSize);
+            return model(numClasses, inputSize).init();
+        }
+
+        /** The factory {@code (numClasses, inputSize) -> ComputationGraph} a model registry holds. */
+        public BiFunction<Integer, Integer, ComputationGraph> factory() {
+            return this::init;
         }
     }
 
     private static final Map<String, Entry> MODELS = new LinkedHashMap<>();
 
-    private static void add(String name, String description, BiFunction<Integer, Integer, ComputationGraph> factory) {
-        MODELS.put(name, new Entry(name, description, factory));
+    private static void add(String name, String description, BiFunction<Integer, Integer, TransformerZooModel> model) {
+        MODELS.put(name, new Entry(name, description, model));
     }
 
     private static void vit(ViTConfig c, String description) {
-        add(c.name(), description, (k, s) -> VisionTransformer.builder().config(c).numClasses(k).inputSize(s).build().init());
+        add(c.name(), description, (k, s) -> VisionTransformer.builder().config(c).numClasses(k).inputSize(s).build());
     }
 
     private static void swin(SwinConfig c, String description) {
-        add(c.name(), description, (k, s) -> SwinTransformer.builder().config(c).numClasses(k).inputSize(s).build().init());
+        add(c.name(), description, (k, s) -> SwinTransformer.builder().config(c).numClasses(k).inputSize(s).build());
     }
 
     private static void nr(TransformerBackbone b, boolean stn, String description) {
         add(b.name() + "-nr" + (stn ? "-stn" : ""), description, (k, s) -> NeuralResizerTransformer.builder().backbone(b)
-                .spatialTransformer(stn).numClasses(k).inputSize(s).build().init());
+                .spatialTransformer(stn).numClasses(k).inputSize(s).build());
     }
 
     static {

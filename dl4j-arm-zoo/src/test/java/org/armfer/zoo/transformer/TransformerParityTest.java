@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TransformerParityTest {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TransformerParityTest.class);
+
     private static double maxDiff(INDArray a, INDArray b) {
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
@@ -38,6 +40,7 @@ class TransformerParityTest {
         INDArray probs = g.outputSingle(io.get("x").castTo(g.params().dataType()));
         assertArrayEquals(io.get("probs").shape(), probs.shape(), ctx);
         double d = maxDiff(probs, io.get("probs"));
+        log.info("{}: max |probability difference| {}", ctx, d);
         assertTrue(d <= 1e-4, ctx + ": max |probability difference| " + d + " > 1e-4");
         // the reference is not a trivial one: its probabilities are spread
         assertTrue(io.get("probs").castTo(DataType.DOUBLE).amaxNumber().doubleValue() < 0.95, ctx + ": saturated reference");
@@ -85,6 +88,7 @@ class TransformerParityTest {
         // which gives the gradient of the mean loss, PyTorch's
         Map<String, INDArray> ours = TransformerWeights.export(g, g.gradient().gradientForVariable());
         ours.replaceAll((k, v) -> v.div(y.length));
+        double worst = 0;
         assertEquals(new TreeSet<>(torchGrads.keySet()), new TreeSet<>(ours.keySet()), ctx + ": gradient keys");
         for (Map.Entry<String, INDArray> e : torchGrads.entrySet()) {
             INDArray t = e.getValue();
@@ -93,7 +97,9 @@ class TransformerParityTest {
             double scale = Math.max(1.0, t.amaxNumber().doubleValue());
             double d = maxDiff(o, t);
             assertTrue(d <= 1e-8 * scale, ctx + ": gradient of " + e.getKey() + " differs by " + d + " (max |g| " + scale + ")");
+            worst = Math.max(worst, d / scale);
         }
+        log.info("{}: {} gradients, worst max |Δ| / max(1, max |g|) = {}", ctx, torchGrads.size(), worst);
         assertTrue(maxDiff(g.outputSingle(x), io.get("probs")) < 1e-10, ctx + ": probabilities");
     }
 
