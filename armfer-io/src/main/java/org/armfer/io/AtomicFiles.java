@@ -1,0 +1,70 @@
+package org.armfer.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes files so that an interrupted run never leaves half a file under the final name: the content goes to a
+ * temporary file in the same folder, which is then renamed over the target (atomically where the file system can;
+ * a plain replacing move where it cannot). The temporary file is removed when writing fails.
+ */
+public final class AtomicFiles {
+
+    /** Writes the content of a file to a stream; may throw. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /** Writes the content of a file given its (temporary) path, for APIs that take a file, not a stream. */
+    @FunctionalInterface
+    public interface FileWriter {
+        void write(Path tmp) throws IOException;
+    }
+
+    private AtomicFiles() {
+    }
+
+    /** {@code text} as UTF-8. */
+    public static void write(Path file, String text) throws IOException {
+        write(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, out -> out.write(bytes));
+    }
+
+    /** The bytes {@code writer} writes to a stream. */
+    public static void write(Path file, Writer writer) throws IOException {
+        writeFile(file, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                writer.write(out);
+            }
+        });
+    }
+
+    /**
+     * The file {@code writer} writes at the temporary path it is given (created empty, in the target's folder, which
+     * is created when missing), then moved over {@code file}.
+     */
+    public static void writeFile(Path file, FileWriter writer) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            writer.write(tmp);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
