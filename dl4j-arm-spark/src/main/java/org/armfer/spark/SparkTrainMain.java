@@ -7,7 +7,7 @@ import org.armfer.datavec.FerDataConfig;
 import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerIterators;
 import org.armfer.datavec.Split;
-import org.armfer.layers.CpuBackend;
+import org.armfer.fast.CpuBackend;
 import org.armfer.zoo.FerModels;
 import org.deeplearning4j.core.loader.impl.SerializedDataSetLoader;
 import org.deeplearning4j.datasets.iterator.EarlyTerminationDataSetIterator;

@@ -2,13 +2,13 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
-import org.armfer.layers.SingleRegularizationGraphBuilder;
-import org.armfer.layers.fast.DataFormatPreProcessor;
-import org.armfer.layers.fast.FastActivationLayer;
-import org.armfer.layers.fast.FastBatchNormalization;
-import org.armfer.layers.fast.FastConvolutionLayer;
-import org.armfer.layers.fast.FastElementWiseVertex;
-import org.armfer.layers.fast.FastWeightDecay;
+import org.armfer.fast.SingleRegularizationGraphBuilder;
+import org.armfer.fast.DataFormatPreProcessor;
+import org.armfer.fast.FastActivationLayer;
+import org.armfer.fast.FastBatchNormalization;
+import org.armfer.fast.FastConvolutionLayer;
+import org.armfer.fast.FastElementWiseVertex;
+import org.armfer.fast.FastWeightDecay;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.attention.RotationAwareAttention;
 import org.armfer.layers.attention.RotationAwareFusion;
@@ -84,7 +84,7 @@ import java.util.stream.Collectors;
  * ARM geometry: unless an explicit {@link ArmModule} is given, it is adapted to the input size by
  * {@link ArmGeometry} (the paper's FA 512 -> 2, DA 32/8 at 224x224 input; scaled for other sizes).
  * <p>
- * Speed: the trunk is built from {@code org.armfer.layers.fast} layers (DL4J's convolution, batch normalisation and
+ * Speed: the trunk is built from {@code org.armfer.fast} layers (DL4J's convolution, batch normalisation and
  * ReLU with faster CPU paths, same parameters) and, unless a DSM, RARN block or the fusion head needs NCHW stage
  * outputs, runs in NHWC ({@link Builder#trunkFormat}): {@code to_nhwc} converts the NCHW network input in front of
  * {@code conv1} and {@code to_nchw} converts layer4's output back for the head. Parameters are laid out the same in

@@ -2,8 +2,8 @@ package org.armfer.zoo;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
-import org.armfer.layers.fast.FastWeightDecay;
-import org.armfer.layers.testing.WeightDecayTerms;
+import org.armfer.fast.FastWeightDecay;
+import org.armfer.fast.testing.WeightDecayTerms;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;

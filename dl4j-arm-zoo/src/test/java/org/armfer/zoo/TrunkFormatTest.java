@@ -1,9 +1,9 @@
 package org.armfer.zoo;
 
-import org.armfer.layers.CpuBackend;
+import org.armfer.fast.CpuBackend;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
-import org.armfer.layers.fast.FastActivationLayer;
-import org.armfer.layers.fast.FastConvolutionLayer;
+import org.armfer.fast.FastActivationLayer;
+import org.armfer.fast.FastConvolutionLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -103,7 +103,7 @@ class TrunkFormatTest {
         for (int i = 0; i < 3; i++) {   // running statistics away from their initial 0 / 1
             g.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
         }
-        ComputationGraph folded = org.armfer.layers.fast.BatchNormFolding.fold(g);
+        ComputationGraph folded = org.armfer.fast.BatchNormFolding.fold(g);
         // every trunk BN (20) is folded, and every ReLU that follows a BN directly (9 = stem + one per block)
         assertEquals(g.getConfiguration().getVertices().size() - 20 - 9, folded.getConfiguration().getVertices().size());
         assertTrue(folded.getConfiguration().getVertices().containsKey("arm.bn"), "ARM's BN follows DA, not a conv");

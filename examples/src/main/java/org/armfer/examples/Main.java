@@ -25,7 +25,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        org.armfer.layers.CpuBackend.configure();
+        org.armfer.fast.CpuBackend.configure();
         System.exit(run(args));
     }
 
