@@ -7,6 +7,9 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Writes files so that an interrupted run never leaves half a file under the final name: the content goes to a
@@ -27,7 +30,38 @@ public final class AtomicFiles {
         void write(Path tmp) throws IOException;
     }
 
+    /** Temporary files are named {@code .<final name><random digits>.tmp}, hidden beside the final file. */
+    static final String PREFIX = ".";
+    static final String SUFFIX = ".tmp";
+
     private AtomicFiles() {
+    }
+
+    /** Whether {@code file} is named as the temporary file of an atomic write. */
+    public static boolean isTemporary(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(PREFIX) && name.endsWith(SUFFIX) && name.length() > PREFIX.length() + SUFFIX.length();
+    }
+
+    /**
+     * Deletes the temporary files that interrupted atomic writes (a killed process cannot remove its own) left
+     * directly in {@code dir}; returns them. Call it only where no other process writes into {@code dir}, e.g. while
+     * holding its {@link OutputLock}.
+     */
+    public static List<Path> removeLeftovers(Path dir) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return removed;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (isTemporary(f) && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f);
+                    removed.add(f);
+                }
+            }
+        }
+        return removed;
     }
 
     /** {@code text} as UTF-8. */
@@ -55,7 +89,7 @@ public final class AtomicFiles {
     public static void writeFile(Path file, FileWriter writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = Files.createTempFile(dir, PREFIX + file.getFileName(), SUFFIX);
         try {
             writer.write(tmp);
             try {
