@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 
 /**
  * Writes files so that an interrupted run never leaves half a file under the final name: the content goes to a
@@ -26,6 +28,8 @@ public final class AtomicFiles {
     public interface FileWriter {
         void write(Path tmp) throws IOException;
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
     }
@@ -55,7 +59,7 @@ public final class AtomicFiles {
     public static void writeFile(Path file, FileWriter writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = newTemporary(dir, file.getFileName().toString());
         try {
             writer.write(tmp);
             try {
@@ -65,6 +69,22 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty file beside the target. Created with the default permissions (the user's umask), not
+     * {@link Files#createTempFile}'s owner-only ones, so that the renamed file has the permissions a plain write
+     * would have given it.
+     */
+    private static Path newTemporary(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 10) throw e;
+            }
         }
     }
 }
