@@ -30,8 +30,9 @@ public final class DatasetIndex {
         this.samples = new EnumMap<>(samples);
         this.problems = List.copyOf(problems);
         this.excludedByRule = Collections.unmodifiableMap(new LinkedHashMap<>(excludedByRule));
-        this.layoutSplits = java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(layoutSplits.isEmpty()
-                ? java.util.EnumSet.noneOf(Split.class) : layoutSplits));
+        java.util.Set<Split> held = java.util.EnumSet.noneOf(Split.class);
+        held.addAll(layoutSplits);
+        this.layoutSplits = Collections.unmodifiableSet(held);
     }
 
     /**
