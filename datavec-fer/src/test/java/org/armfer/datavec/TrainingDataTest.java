@@ -151,6 +151,7 @@ class TrainingDataTest {
         byte[] csv = DemoDataset.csv();
         // the faces are rasterised with exact arithmetic (StrictMath, no Java2D): the same bytes on every JDK and OS
         assertEquals("2f8a86443cca285ecd548d337ab8cdb2469ffcaf45db0af8c9edeca68a71b52f", DemoDataset.sha256(csv));
+        assertEquals(DemoDataset.SHA256, DemoDataset.sha256(csv), "the pinned hash ensure() verifies files against");
         assertTrue(csv.length < 7_000_000, "size " + csv.length);
     }
 
