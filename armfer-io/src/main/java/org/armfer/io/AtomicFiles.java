@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,9 +32,10 @@ public final class AtomicFiles {
         void write(Path tmp) throws IOException;
     }
 
-    /** Temporary files are named {@code .<final name><random digits>.tmp}, hidden beside the final file. */
+    /** Temporary files are named {@code .<final name>.<random>.tmp}, hidden beside the final file. */
     static final String PREFIX = ".";
     static final String SUFFIX = ".tmp";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
     }
@@ -89,7 +92,7 @@ public final class AtomicFiles {
     public static void writeFile(Path file, FileWriter writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, PREFIX + file.getFileName(), SUFFIX);
+        Path tmp = newTemporary(dir, file.getFileName().toString());
         try {
             writer.write(tmp);
             try {
@@ -99,6 +102,22 @@ public final class AtomicFiles {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty file beside the target. Created with the default permissions (the user's umask), not
+     * {@link Files#createTempFile}'s owner-only ones, so that the renamed file has the permissions a plain write
+     * would have given it.
+     */
+    private static Path newTemporary(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve(PREFIX + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + SUFFIX);
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 10) throw e;
+            }
         }
     }
 }

@@ -22,18 +22,23 @@ public final class DatasetIndex {
     private final Map<String, Integer> excludedByRule;
     private final java.util.Set<Split> layoutSplits;
 
-    DatasetIndex(FerDataset dataset, Path root, String layout, Map<Split, List<Sample>> samples, List<Problem> problems,
-                 Map<String, Integer> excludedByRule) {
+    DatasetIndex(FerDataset dataset, Path root, String layout, java.util.Set<Split> layoutSplits, Map<Split, List<Sample>> samples,
+                 List<Problem> problems, Map<String, Integer> excludedByRule) {
         this.dataset = dataset;
         this.root = root;
         this.layout = layout;
         this.samples = new EnumMap<>(samples);
         this.problems = List.copyOf(problems);
         this.excludedByRule = Collections.unmodifiableMap(new LinkedHashMap<>(excludedByRule));
-        this.layoutSplits = layout.startsWith(Layouts.KAGGLE_LAYOUT) ? java.util.EnumSet.of(Split.TRAIN) : dataset.splits();
+        java.util.Set<Split> held = java.util.EnumSet.noneOf(Split.class);
+        held.addAll(layoutSplits);
+        this.layoutSplits = Collections.unmodifiableSet(held);
     }
 
-    /** The splits the layout found can hold: the dataset's, except Kaggle's {@code train.csv} (training only). */
+    /**
+     * The splits the files hold: the dataset's, except where the layout found has fewer (Kaggle's {@code train.csv}
+     * holds the training split only, a folder copy the split folders it has). A split missing here gets no examples.
+     */
     public java.util.Set<Split> layoutSplits() {
         return layoutSplits;
     }

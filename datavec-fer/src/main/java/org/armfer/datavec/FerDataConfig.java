@@ -78,8 +78,8 @@ public final class FerDataConfig {
     /** Explicit class-folder names for {@link FerLayout#FOLDERS}, or null for the documented defaults. */
     public Map<String, FerLabel> folderLabels() { return folderLabels; }
 
-    Layouts.Options options() {
-        return new Layouts.Options(layout, folderLabels);
+    LayoutOptions options() {
+        return new LayoutOptions(layout, folderLabels);
     }
 
     @Override
