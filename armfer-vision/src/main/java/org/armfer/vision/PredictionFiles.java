@@ -87,10 +87,13 @@ public final class PredictionFiles implements Closeable {
         }
     }
 
-    private static Path temp(Path target) throws IOException {
+    /** A new file beside {@code target}, created with the usual permissions (createTempFile's are owner-only). */
+    static Path temp(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        return Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+        Path tmp = dir.resolve(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW).close();
+        return tmp;
     }
 
     /**
@@ -241,6 +244,31 @@ public final class PredictionFiles implements Closeable {
         } finally {
             if (jsonTmp != null) Files.deleteIfExists(jsonTmp);
             if (csvTmp != null) Files.deleteIfExists(csvTmp);
+        }
+    }
+
+    /** Discards the files (after a failure): the temporary files are deleted, nothing is moved into place. */
+    public void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (gen != null) gen.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the file is deleted anyway
+        }
+        try {
+            if (csvOut != null) csvOut.close();
+        } catch (IOException ignored) {
+            // the file is deleted anyway
+        }
+        for (Path p : new Path[]{jsonTmp, csvTmp}) {
+            try {
+                if (p != null) Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort
+            }
         }
     }
 

@@ -118,6 +118,9 @@ public final class VideoPredictor {
         }
         double fps = grabber.getFrameRate();
         long total = grabber instanceof FFmpegFrameGrabber ff ? ff.getLengthInVideoFrames() : grabber.getLengthInFrames();
+        if (total <= 0) {
+            total = -1;
+        }
         if (maxFrames > 0 && (total <= 0 || total > maxFrames)) {
             total = maxFrames;
         }

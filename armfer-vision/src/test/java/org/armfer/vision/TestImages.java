@@ -25,7 +25,7 @@ final class TestImages {
 
     /**
      * Where the face is in scikit-image's astronaut.png (512x512, NASA portrait of Eileen Collins, public domain):
-     * hairline to chin, ear to ear, as a square, measured on the image: x 178-270, y 69-161.
+     * eyebrows to chin, cheek to cheek, as a square, checked by eye on the image: x 178-270, y 69-161.
      */
     static final FaceBox ASTRONAUT_FACE = new FaceBox(178, 69, 92, 92, Double.NaN);
 
