@@ -30,11 +30,16 @@ import java.util.Set;
  * <p>
  * Annotated videos: {@code .mp4}, {@code .mkv}, {@code .mov} as H.264 (OpenH264, the encoder in JavaCV's LGPL FFmpeg
  * build), {@code .webm} as VP8, {@code .avi} as MPEG-4 part 2; at the source's frame rate and size (rounded down to even
- * sizes, which YUV 4:2:0 needs).
+ * sizes, which YUV 4:2:0 needs). FFmpeg's own log is set to errors only (it writes to stderr, not through SLF4J).
  */
 public final class VideoPredictor {
 
     private static final Logger log = LoggerFactory.getLogger(VideoPredictor.class);
+
+    static {
+        // FFmpeg logs every stream it opens to stderr, past SLF4J; keep its errors only
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    }
 
     /** The extensions an annotated video may have. */
     public static final Set<String> OUTPUT_EXTENSIONS = Set.of("mp4", "mkv", "mov", "webm", "avi");
