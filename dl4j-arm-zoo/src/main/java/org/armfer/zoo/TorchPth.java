@@ -67,6 +67,8 @@ public final class TorchPth {
     /** Longest text line (protocol 0 opcodes) and most memo entries accepted. */
     private static final int MAX_LINE = 1 << 16;
     private static final int MAX_MEMO = 1 << 24;
+    /** Deepest nesting of containers accepted (a state dict nests 3-5 deep; this bounds the reader's recursion). */
+    static final int MAX_DEPTH = 256;
 
     /** Keys under which training checkpoints keep the model's state dict, tried in this order by {@link #readStateDict(Path)}. */
     public static final List<String> STATE_DICT_KEYS = List.of("model_state_dict", "state_dict", "model", "net", "network");
@@ -467,9 +469,14 @@ public final class TorchPth {
     /** A Python tuple while unpickling (immutable; a List once resolved). */
     private static final class Tuple {
         final Object[] items;
+        /** How deeply tuples nest in this one (hashing a tuple recurses that deep). */
+        final int depth;
 
         Tuple(Object[] items) {
             this.items = items;
+            int d = 0;
+            for (Object o : items) if (o instanceof Tuple) d = Math.max(d, ((Tuple) o).depth);
+            this.depth = d + 1;
         }
 
         @Override
@@ -563,10 +570,23 @@ public final class TorchPth {
             this.where = where;
         }
 
+        int depth;
+
         Object resolve(Object o) throws IOException {
             if (o == null || o instanceof String || o instanceof Number || o instanceof Boolean || o instanceof byte[]) {
                 return o;
             }
+            if (++depth > MAX_DEPTH) {
+                throw new IOException(where + ": values nested deeper than " + MAX_DEPTH + "; not a state dict");
+            }
+            try {
+                return resolveNested(o);
+            } finally {
+                depth--;
+            }
+        }
+
+        private Object resolveNested(Object o) throws IOException {
             Object d = done.get(o);
             if (d != null) {
                 return d;
@@ -892,7 +912,10 @@ public final class TorchPth {
             return items;
         }
 
-        void push(Object o) {
+        void push(Object o) throws IOException {
+            if (o instanceof Tuple && ((Tuple) o).depth > MAX_DEPTH) {
+                throw bad("tuples nested deeper than " + MAX_DEPTH + "; not a state dict");
+            }
             stack.add(o);
         }
 

@@ -258,4 +258,25 @@ class TorchPthTest {
                 () -> TorchPth.readStateDict(handMade(tmp.resolve("huge.pth"), Integer.MAX_VALUE, 0, 3, 1, 4)));
         assertTrue(e3.getMessage().contains("huge.pth") && e3.getMessage().contains("larger than"), e3.getMessage());
     }
+
+    @Test
+    void deeplyNestedPicklesAreRefusedBeforeTheyExhaustTheStack(@TempDir Path tmp) throws IOException {
+        ByteArrayOutputStream lists = new ByteArrayOutputStream();
+        lists.write(new byte[]{(byte) 0x80, 2});
+        for (int i = 0; i < 5000; i++) lists.write(']');
+        for (int i = 0; i < 4999; i++) lists.write('a');
+        lists.write('.');
+        ByteArrayOutputStream tuples = new ByteArrayOutputStream();
+        tuples.write(new byte[]{(byte) 0x80, 2, ')'});
+        for (int i = 0; i < 5000; i++) tuples.write(0x85);
+        tuples.write('.');
+        for (Map.Entry<String, byte[]> c : Map.of("lists.pth", lists.toByteArray(), "tuples.pth", tuples.toByteArray()).entrySet()) {
+            Map<String, byte[]> entries = new LinkedHashMap<>();
+            entries.put("archive/data.pkl", c.getValue());
+            entries.put("archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            Path f = NpzTest.zip(tmp.resolve(c.getKey()), entries);
+            IOException e = assertThrows(IOException.class, () -> TorchPth.read(f), c.getKey());
+            assertTrue(e.getMessage().contains(c.getKey()) && e.getMessage().contains("nested deeper than 256"), e.getMessage());
+        }
+    }
 }
