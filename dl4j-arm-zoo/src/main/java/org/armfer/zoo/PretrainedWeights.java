@@ -1,12 +1,17 @@
 package org.armfer.zoo;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * One metadata record per pretrained variant that armfer can import ({@link TorchWeights}): where the weights come
- * from, the input they expect, their normalisation, license and checksum. armfer does not download them; convert the
- * {@code .pth} to {@code .npz} with the snippet in {@link TorchWeights} (or {@link #conversionSnippet()}), then
- * {@code TorchWeights.loadBackbone(model, path)}.
+ * from, the input they expect, their normalisation, license and checksum. {@link #fetch()} returns the checked local
+ * {@code .pth} (from {@link WeightCache}, downloading it once), which {@code TorchWeights.loadBackbone(model, path)}
+ * reads directly; on the command line {@code --weights} takes the variant's {@link #id()} or {@link #fileName()}.
  */
 public enum PretrainedWeights {
 
@@ -73,5 +78,46 @@ public enum PretrainedWeights {
         return "import torch, numpy as np\n"
                 + "sd = torch.hub.load_state_dict_from_url('" + source + "', check_hash=True, map_location='cpu')\n"
                 + "np.savez('resnet" + depth + "-imagenet.npz', **{k: v.numpy() for k, v in sd.items()})\n";
+    }
+
+    /**
+     * The name the command line and {@link #find} know this variant by: the constant's name in lower case with dashes,
+     * e.g. {@code torchvision-resnet18-imagenet}.
+     */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The file name of the source, as torch.hub caches it: {@code resnet18-f37072fd.pth}. */
+    public String fileName() {
+        return source.substring(source.lastIndexOf('/') + 1);
+    }
+
+    /** The variant whose {@link #id()} or {@link #fileName()} is {@code name} (ignoring case), if any. */
+    public static Optional<PretrainedWeights> find(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        for (PretrainedWeights w : values()) {
+            if (w.id().equalsIgnoreCase(name) || w.fileName().equalsIgnoreCase(name)) {
+                return Optional.of(w);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every variant's {@link #id()}. */
+    public static List<String> ids() {
+        List<String> ids = new ArrayList<>();
+        for (PretrainedWeights w : values()) ids.add(w.id());
+        return ids;
+    }
+
+    /**
+     * The checked local {@code .pth} of these weights from the default {@link WeightCache} ({@code ~/.armfer/weights}),
+     * downloaded from {@link #source()} the first time.
+     */
+    public Path fetch() throws IOException {
+        return WeightCache.defaultCache().get(this);
     }
 }

@@ -29,15 +29,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads a PyTorch state dict, saved as {@code .npz} (one array per key), into an armfer ResNet graph
- * ({@link ResNet18}, {@link ResNet18Arm}, any {@link FerResNet}) or any graph whose vertex names follow torchvision's
- * module names. From a {@code .pth} file:
+ * Loads a PyTorch state dict into an armfer ResNet graph ({@link ResNet18}, {@link ResNet18Arm}, any
+ * {@link FerResNet}) or any graph whose vertex names follow torchvision's module names. The file is what
+ * {@code torch.save(model.state_dict(), path)} writes ({@code .pth}/{@code .pt}, read by {@link TorchPth} without
+ * Python; a training checkpoint's {@code model_state_dict} too) or a {@code .npz} with one array per key:
  * <pre>
  * import torch, numpy as np
  * sd = torch.load("resnet18-f37072fd.pth", map_location="cpu")
- * sd = sd.get("state_dict", sd)
  * np.savez("resnet18.npz", **{k: v.numpy() for k, v in sd.items()})
  * </pre>
+ * {@link WeightCache} fetches the registered {@link PretrainedWeights} and checks their SHA-256.
  * Two key sets are understood, and detected per key: torchvision's ({@code conv1.weight}, {@code bn1.running_mean},
  * {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.weight}, ...) and the ARM reference
  * checkpoint's ({@code features.0.weight} = conv1, {@code features.1.*} = bn1, {@code features.4..7.*} = layer1..4,
@@ -74,19 +75,31 @@ public final class TorchWeights {
     private TorchWeights() {
     }
 
-    /** Loads every parameter (strict). */
-    public static Report load(ComputationGraph graph, Path npz) throws IOException {
-        return load(graph, npz, Scope.ALL);
+    /** Loads every parameter (strict) from a {@code .npz}, {@code .pth} or {@code .pt} state dict. */
+    public static Report load(ComputationGraph graph, Path file) throws IOException {
+        return load(graph, file, Scope.ALL);
     }
 
     /** Loads the backbone only, e.g. ImageNet torchvision weights into ResNet18Arm (strict for the backbone). */
-    public static Report loadBackbone(ComputationGraph graph, Path npz) throws IOException {
-        return load(graph, npz, Scope.BACKBONE);
+    public static Report loadBackbone(ComputationGraph graph, Path file) throws IOException {
+        return load(graph, file, Scope.BACKBONE);
     }
 
-    public static Report load(ComputationGraph graph, Path npz, Scope scope) throws IOException {
-        Map<String, INDArray> file = Npz.read(npz);
-        return load(graph, file, scope, npz.toString());
+    /** Loads from a {@code .npz}, {@code .pth} or {@code .pt} file ({@link #readStateDict}). */
+    public static Report load(ComputationGraph graph, Path file, Scope scope) throws IOException {
+        return load(graph, readStateDict(file), scope, file.toString());
+    }
+
+    /**
+     * A state dict from a file, by its content: a PyTorch {@code torch.save} file ({@code .pth}/{@code .pt}, zip or
+     * legacy format; the state dict of a checkpoint too, see {@link TorchPth#readStateDict(Path)}) or a NumPy
+     * {@code .npz} with one array per key.
+     */
+    public static Map<String, INDArray> readStateDict(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IOException("No such weights file: " + file + " (a state dict as .npz, .pth or .pt)");
+        }
+        return TorchPth.isTorchFile(file) ? TorchPth.readStateDict(file) : Npz.read(file);
     }
 
     /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */

@@ -35,4 +35,29 @@ final class PyTorchReference {
                     + "apt-get install -y python3-torch python3-torchvision\n" + output);
         }
     }
+
+    /**
+     * Runs another test-resource script {@code /parity/<script>} with Debian's python3-torch: {@code python3 script dir args...}.
+     */
+    static void run(String script, Path dir, String... args) throws IOException, InterruptedException {
+        Path file = dir.resolve(script);
+        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/" + script)) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource /parity/" + script);
+            }
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!new File(PYTHON).canExecute()) {
+            throw new IllegalStateException("PyTorch parity tests need " + PYTHON + " with torch and torchvision: "
+                    + "apt-get install -y python3-torch python3-torchvision (./run-tests and .ci/run install them)");
+        }
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(PYTHON, file.toString(), dir.toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(script + " failed (exit " + p.exitValue() + "). If torch is missing: "
+                    + "apt-get install -y python3-torch python3-torchvision\n" + output);
+        }
+    }
 }

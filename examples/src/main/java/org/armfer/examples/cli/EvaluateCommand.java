@@ -109,8 +109,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             int b = Math.max(2, Math.min(batch, (int) features.size(0)));
             Evaluation.BatchIndependence bi = Evaluation.checkBatchIndependence(model, features, b, card.seed);
             independent = bi.agree();
-            String line = String.format(Locale.ROOT, "Batch independence on %d images: batch 1 vs %d max |dp| %.2e, shuffled max |dp| %.2e: %s",
-                    bi.examples, b, bi.maxDiffBatch1, bi.maxDiffShuffled, independent ? "predictions agree"
+            String line = String.format(Locale.ROOT, "Batch independence on %d images: batch 1 vs %d max |dp| %s, shuffled max |dp| %s: %s",
+                    bi.examples, b, RunReport.difference(bi.maxDiffBatch1), RunReport.difference(bi.maxDiffShuffled), independent ? "predictions agree"
                             : "PREDICTIONS DEPEND ON THE BATCH (" + bi.changedPredictions + " predicted classes change)");
             o.println();
             o.println(line);
@@ -122,8 +122,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (batchMode != null) {
                 Evaluation.BatchIndependence ref = Evaluation.checkBatchIndependence(batchMode, features, b, card.seed);
                 String refLine = String.format(Locale.ROOT, "In GarMode.BATCH (the reference implementation's behaviour) the same"
-                                + " images would move by up to %.2e between batch 1 and %d (%d of %d predicted classes change), %.2e when shuffled.",
-                        ref.maxDiffBatch1, b, ref.changedPredictions, ref.examples, ref.maxDiffShuffled);
+                                + " images would move by up to %s between batch 1 and %d (%d of %d predicted classes change), %s when shuffled.",
+                        RunReport.difference(ref.maxDiffBatch1), b, ref.changedPredictions, ref.examples, RunReport.difference(ref.maxDiffShuffled));
                 o.println(refLine);
                 summary.add(new String[]{"GarMode.BATCH", refLine});
                 json.put("batchModeMaxDiffBatch1", ref.maxDiffBatch1);

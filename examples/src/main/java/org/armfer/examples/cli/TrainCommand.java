@@ -44,8 +44,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-augment", description = "Turn off training augmentation (flip, Gaussian noise, random erasing).")
     boolean noAugment;
 
-    @Option(names = "--weights", paramLabel = "NPZ", description = "Torchvision ResNet backbone weights (.npz state dict) to start from.")
-    Path weights;
+    @Option(names = "--weights", paramLabel = "FILE|NAME", description = WeightsOption.DESCRIPTION)
+    String weights;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: runs/<dataset>-<model>-<time>).")
     Path out;
@@ -88,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.batchSize = batch;
             config.mrr = mrr;
             config.augment = !noAugment;
-            config.weights = weights == null ? null : weights.toAbsolutePath().toString();
+            config.weights = weights == null ? null : WeightsOption.resolve(spec, weights).toString();
             config.armferVersion = org.armfer.examples.Main.version();
             if (out == null) {
                 out = Path.of("runs", config.data.dataset + "-" + config.model.model + "-"

@@ -9,6 +9,8 @@ public final class EpochStats {
     private double lambda;
     private double learningRate;
     private double seconds;
+    /** Accuracy on the training batches of the epoch, when the trainer measures it (null otherwise; the report shows it). */
+    private Double trainAccuracy;
 
     public EpochStats(int epoch, double loss, double weightedAccuracy, double unweightedAccuracy, double lambda,
                       double learningRate, double seconds) {
@@ -46,4 +48,11 @@ public final class EpochStats {
     public double getLambda() { return lambda; }
     public double getLearningRate() { return learningRate; }
     public double getSeconds() { return seconds; }
+    public Double getTrainAccuracy() { return trainAccuracy; }
+
+    /** Sets the epoch's training accuracy (null: not measured); returns this. */
+    public EpochStats withTrainAccuracy(Double trainAccuracy) {
+        this.trainAccuracy = trainAccuracy;
+        return this;
+    }
 }

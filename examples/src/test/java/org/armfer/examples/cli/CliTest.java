@@ -144,7 +144,7 @@ class CliTest {
         Files.writeString(images.resolve("notes.txt"), "not an image");
         Path json = tmp.resolve("pred.json");
         CliRunner.Result r = CliRunner.run("predict", images.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
-                "--top-k", "2", "--batch", "2", "--json", json.toString());
+                "--top-k", "2", "--batch", "2", "--json", json.toString(), "--no-detect", "--out", tmp.resolve("pred").toString());
         assertEquals(0, r.exitCode(), r.toString());
         List<String> lines = r.out().lines().filter(l -> l.contains("face")).toList();
         assertEquals(3, lines.size(), r.toString());
@@ -153,7 +153,7 @@ class CliTest {
 
         // the same image alone gives the same line (batch-independent)
         CliRunner.Result one = CliRunner.run("predict", images.resolve("face1.png").toString(), "--model-file",
-                run.resolve(TrainRun.MODEL).toString(), "--top-k", "2");
+                run.resolve(TrainRun.MODEL).toString(), "--top-k", "2", "--no-detect", "--out", tmp.resolve("pred-one").toString());
         assertEquals(lines.get(1), one.out().strip());
 
         CliRunner.Result bad = CliRunner.run("predict", images.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
@@ -161,7 +161,8 @@ class CliTest {
         assertEquals(2, bad.exitCode(), bad.toString());
         Path corrupt = images.resolve("broken.jpg");
         Files.write(corrupt, new byte[]{(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
-        CliRunner.Result broken = CliRunner.run("predict", corrupt.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString());
+        CliRunner.Result broken = CliRunner.run("predict", corrupt.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
+                "--out", tmp.resolve("pred-broken").toString());
         assertEquals(1, broken.exitCode(), broken.toString());
         assertTrue(broken.err().contains("broken.jpg"), broken.toString());
     }
