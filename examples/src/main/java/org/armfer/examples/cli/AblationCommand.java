@@ -104,7 +104,8 @@ public final class AblationCommand implements Callable<Integer> {
                 boolean resume = Files.isRegularFile(dir.resolve(org.armfer.examples.train.Trainer.CHECKPOINT));
                 o.println("== " + set + (resume ? " (resuming)" : ""));
                 long start = System.nanoTime();
-                TrainRun.Outcome r = new TrainRun(c, dir).progress(System.err).lines(o::println).run(resume);
+                TrainRun.Outcome r = new TrainRun(c, dir).progress(System.err).lines(o::println).reporter(HtmlReport.INSTANCE)
+                        .run(resume);
                 Metrics h = r.headline();
                 row = new LinkedHashMap<>();
                 row.put("blocks", set);

@@ -95,7 +95,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             }
         }
-        TrainRun run = new TrainRun(config, out).progress(System.err).lines(spec.commandLine().getOut()::println);
+        TrainRun run = new TrainRun(config, out).progress(System.err).lines(spec.commandLine().getOut()::println)
+                .reporter(HtmlReport.INSTANCE);
         if (ui) {
             run.listener(TrainingUi.start());
         }

@@ -104,6 +104,11 @@ public final class Metrics {
         return sb.toString();
     }
 
+    /** A metric with four decimals, "-" for NaN (no example). */
+    public static String format(double v) {
+        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", v);
+    }
+
     private static String abbreviate(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n);
     }

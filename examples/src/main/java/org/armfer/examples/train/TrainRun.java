@@ -3,7 +3,6 @@ package org.armfer.examples.train;
 import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerPlusPrior;
 import org.armfer.datavec.Split;
-import org.armfer.examples.report.RunReport;
 import org.armfer.zoo.FerResNet;
 import org.armfer.zoo.TorchWeights;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -31,6 +30,8 @@ public final class TrainRun {
     private static final Logger log = LoggerFactory.getLogger(TrainRun.class);
 
     public static final String MODEL = "model.zip";
+    /** Every setting and the seed, written before the first epoch; {@code --resume} reads it back. */
+    public static final String CONFIG = "config.json";
 
     /** The outcome: history, final validation and test metrics (test null when the dataset has no separate one). */
     public record Outcome(ComputationGraph model, List<EpochStats> history, Metrics validation, Metrics test, Path outDir) {
@@ -45,6 +46,7 @@ public final class TrainRun {
     private PrintStream progress;
     private Consumer<String> lines = s -> { };
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private RunReporter reporter = RunReporter.NONE;
 
     public TrainRun(TrainConfig config, Path outDir) {
         this.config = config;
@@ -61,6 +63,12 @@ public final class TrainRun {
         return this;
     }
 
+    /** Renders the report after every epoch and at the end (default: none). */
+    public TrainRun reporter(RunReporter reporter) {
+        this.reporter = reporter;
+        return this;
+    }
+
     public TrainRun listener(TrainingListener l) {
         listeners.add(l);
         return this;
@@ -68,9 +76,9 @@ public final class TrainRun {
 
     /** Reads the configuration a run in {@code outDir} was started with. */
     public static TrainConfig readConfig(Path outDir) throws IOException {
-        Path file = outDir.resolve(RunReport.CONFIG);
+        Path file = outDir.resolve(CONFIG);
         if (!Files.isRegularFile(file)) {
-            throw new IOException("--resume: " + outDir + " holds no " + RunReport.CONFIG + "; is it a training run's --out folder?");
+            throw new IOException("--resume: " + outDir + " holds no " + CONFIG + "; is it a training run's --out folder?");
         }
         return Json.read(file, TrainConfig.class);
     }
@@ -103,7 +111,7 @@ public final class TrainRun {
             if (Files.exists(outDir.resolve(Trainer.CHECKPOINT)) || Files.exists(outDir.resolve(MODEL))) {
                 throw new IOException(outDir + " already holds a run; use --resume to continue it or choose another --out");
             }
-            RunReport.writeConfig(outDir, config);
+            Json.writeAtomically(outDir.resolve(CONFIG), Json.write(config));
         }
         int size = config.model.inputSize;
         int channels = config.model.channels;
@@ -135,11 +143,8 @@ public final class TrainRun {
         Trainer trainer = new Trainer(data, outDir, config.epochs, seed, config.model.learningRate, config.model.lrDecay,
                 progress, lines);
         String title = config.model.model + " on " + d.dataset;
-        Trainer.Result result = trainer.run(fresh, resume, listeners, (model, history, m) -> {
-            RunReport.writeHistory(outDir, history);
-            RunReport.writeConfusion(outDir, m);
-            RunReport.writeHtml(outDir, title, summary(config, m, null, d), history, m);
-        });
+        Trainer.Result result = trainer.run(fresh, resume, listeners,
+                (model, history, m) -> reporter.epochDone(outDir, title, summary(config, m, null, d), history, m));
         ComputationGraph model = result.model;
         Metrics val = Evaluation.evaluate(model, validation, d.labels());
         Metrics test = null;
@@ -150,9 +155,7 @@ public final class TrainRun {
         Metrics headline = test != null ? test : val;
         ModelCard card = ModelCard.of(config, d.labels(), val, test);
         Checkpoints.save(model, outDir.resolve(MODEL), ModelCard.KEY, Json.write(card), false);
-        RunReport.writeHistory(outDir, result.history);
-        RunReport.writeConfusion(outDir, headline);
-        RunReport.writeHtml(outDir, title, summary(config, val, test, d), result.history, headline);
+        reporter.runDone(outDir, title, summary(config, val, test, d), result.history, headline);
         return new Outcome(model, result.history, val, test, outDir);
     }
 
@@ -178,9 +181,9 @@ public final class TrainRun {
         rows.add(new String[]{"seed", Long.toString(c.model.seed)});
         rows.add(new String[]{"MRR, augmentation", c.mrr + ", " + c.augment});
         rows.add(new String[]{"validation (" + d.validationSplit().name().toLowerCase(Locale.ROOT) + ") WA / UA",
-                RunReport.fmt(val.weightedAccuracy()) + " / " + RunReport.fmt(val.unweightedAccuracy())});
+                Metrics.format(val.weightedAccuracy()) + " / " + Metrics.format(val.unweightedAccuracy())});
         if (test != null) {
-            rows.add(new String[]{"test WA / UA", RunReport.fmt(test.weightedAccuracy()) + " / " + RunReport.fmt(test.unweightedAccuracy())});
+            rows.add(new String[]{"test WA / UA", Metrics.format(test.weightedAccuracy()) + " / " + Metrics.format(test.unweightedAccuracy())});
         }
         return rows;
     }
