@@ -1,10 +1,10 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.Metrics;
-import org.armfer.examples.train.TrainConfig;
-import org.armfer.examples.train.TrainRun;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
+import org.armfer.train.TrainConfig;
+import org.armfer.train.TrainRun;
 import org.armfer.layers.ArmBlock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -101,7 +101,7 @@ public final class AblationCommand implements Callable<Integer> {
                 c.mrr = mrr;
                 c.augment = !noAugment;
                 c.armferVersion = org.armfer.examples.Main.version();
-                boolean resume = Files.isRegularFile(dir.resolve(org.armfer.examples.train.Trainer.CHECKPOINT));
+                boolean resume = Files.isRegularFile(dir.resolve(org.armfer.train.Trainer.CHECKPOINT));
                 o.println("== " + set + (resume ? " (resuming)" : ""));
                 long start = System.nanoTime();
                 TrainRun.Outcome r = new TrainRun(c, dir).progress(System.err).lines(o::println).reporter(HtmlReport.INSTANCE)

@@ -2,7 +2,7 @@ package org.armfer.examples.cli;
 
 import org.armfer.examples.bench.Bench;
 import org.armfer.examples.bench.ExternalBench;
-import org.armfer.examples.train.Json;
+import org.armfer.train.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -5,7 +5,7 @@ import org.armfer.datavec.DatasetReport;
 import org.armfer.datavec.DemoDataset;
 import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.SkipPolicy;
-import org.armfer.examples.train.Json;
+import org.armfer.train.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package org.armfer.examples.cli;
 
-import org.armfer.examples.train.DataSpec;
+import org.armfer.train.DataSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

@@ -2,12 +2,12 @@ package org.armfer.examples.cli;
 
 import org.armfer.datavec.Split;
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.DataSpec;
-import org.armfer.examples.train.Evaluation;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.Metrics;
-import org.armfer.examples.train.ModelCard;
+import org.armfer.train.Checkpoints;
+import org.armfer.train.DataSpec;
+import org.armfer.train.Evaluation;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
+import org.armfer.train.ModelCard;
 import org.armfer.layers.GarMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,9 +1,9 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.EpochStats;
-import org.armfer.examples.train.Metrics;
-import org.armfer.examples.train.RunReporter;
+import org.armfer.train.EpochStats;
+import org.armfer.train.Metrics;
+import org.armfer.train.RunReporter;
 
 import java.io.IOException;
 import java.nio.file.Path;

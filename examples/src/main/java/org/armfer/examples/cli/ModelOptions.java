@@ -1,6 +1,6 @@
 package org.armfer.examples.cli;
 
-import org.armfer.examples.train.ModelSpec;
+import org.armfer.train.ModelSpec;
 import org.armfer.layers.GarMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;

@@ -1,10 +1,10 @@
 package org.armfer.examples.cli;
 
 import org.armfer.datavec.ImagePreprocessor;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.Evaluation;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.ModelCard;
+import org.armfer.train.Checkpoints;
+import org.armfer.train.Evaluation;
+import org.armfer.train.Json;
+import org.armfer.train.ModelCard;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,7 +1,7 @@
 package org.armfer.examples.cli;
 
 import org.armfer.datavec.Split;
-import org.armfer.examples.train.DataSpec;
+import org.armfer.train.DataSpec;
 import org.armfer.hyperparam.ArmSearch;
 import org.armfer.hyperparam.SearchData;
 import org.armfer.hyperparam.SearchResult;

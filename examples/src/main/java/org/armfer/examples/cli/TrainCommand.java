@@ -1,10 +1,10 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Metrics;
-import org.armfer.examples.train.ModelSpec;
-import org.armfer.examples.train.TrainConfig;
-import org.armfer.examples.train.TrainRun;
+import org.armfer.train.Metrics;
+import org.armfer.train.ModelSpec;
+import org.armfer.train.TrainConfig;
+import org.armfer.train.TrainRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,8 +1,8 @@
 package org.armfer.examples.report;
 
-import org.armfer.examples.train.EpochStats;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.Metrics;
+import org.armfer.train.EpochStats;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;

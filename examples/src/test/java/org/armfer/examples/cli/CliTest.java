@@ -1,9 +1,9 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.TrainRun;
-import org.armfer.examples.train.Trainer;
+import org.armfer.train.Checkpoints;
+import org.armfer.train.TrainRun;
+import org.armfer.train.Trainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerPlusPrior;

@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.armfer.datavec.DemoDataset;
 import org.armfer.datavec.FerDataConfig;

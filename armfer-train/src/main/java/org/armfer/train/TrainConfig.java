@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 /**
  * Everything a training run was started with: written as the run's {@code config.json} before the first epoch and

@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 

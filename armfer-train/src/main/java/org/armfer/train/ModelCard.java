@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import java.util.ArrayList;
 import java.util.List;

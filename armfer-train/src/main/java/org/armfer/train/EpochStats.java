@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 /** One line of a training run's history. */
 public final class EpochStats {
