@@ -1,62 +1,58 @@
 package org.armfer.train;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.armfer.layers.GarCalibration;
 import org.armfer.layers.SharingAffinity;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The training loop of {@code armfer train}: per epoch a progress bar over the batches, an evaluation on the
- * validation split (WA, UA), one summary line, a checkpoint (model, updater state and history in one atomically
- * written file) and an updated report. A killed run resumes from its last checkpoint; batches, resampling,
- * augmentation and the RNG are seeded per epoch, so the resumed run continues as the uninterrupted one would.
+ * The one training loop of armfer ({@code train}, {@code ablation}, every {@code search} candidate, Spark): per epoch
+ * the {@link EpochFitter} fits one pass of the training data (locally with a progress bar, or on Spark), the model is
+ * evaluated on the validation split (WA, UA; never on test), one summary line is printed, and, with a checkpoint
+ * folder, a checkpoint is written (model, updater state and history in one atomically written file). A killed run
+ * resumes from its last checkpoint; batches, resampling, augmentation and the RNG are seeded per epoch, so the
+ * resumed run continues as the uninterrupted one would. The learning-rate schedule lives in the model's updater
+ * (DL4J schedules by the model's epoch count, which each epoch increments).
  */
 public final class Trainer {
 
     private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     public static final String CHECKPOINT = "checkpoint.zip";
-    public static final String STATE_KEY = "armfer-state.json";
 
     private final TrainingData data;
     private final Path outDir;
     private final int epochs;
     private final long seed;
-    private final double learningRate;
-    private final double lrDecay;
-    private final PrintStream progress;
+    private final EpochFitter fitter;
     private final Consumer<String> summaries;
+    private final boolean validateEachEpoch;
 
-    /**
-     * @param progress where progress bars go (null: none)
-     * @param summaries receives one summary line per epoch
-     */
-    public Trainer(TrainingData data, Path outDir, int epochs, long seed, double learningRate, double lrDecay,
-                   PrintStream progress, Consumer<String> summaries) {
-        this.data = data;
-        this.outDir = outDir;
-        this.epochs = epochs;
-        this.seed = seed;
-        this.learningRate = learningRate;
-        this.lrDecay = lrDecay;
-        this.progress = progress;
-        this.summaries = summaries;
+    private Trainer(Builder b) {
+        this.data = b.data;
+        this.outDir = b.outDir;
+        this.epochs = b.epochs;
+        this.seed = b.seed;
+        this.fitter = b.fitter;
+        this.summaries = b.summaries;
+        this.validateEachEpoch = b.validateEachEpoch;
+    }
+
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** Training state saved with each checkpoint. */
@@ -64,43 +60,45 @@ public final class Trainer {
         public List<EpochStats> history = new ArrayList<>();
     }
 
-    /** The outcome of a run. */
-    public static final class Result {
-        public final ComputationGraph model;
-        public final List<EpochStats> history;
+    /** The outcome of a run: the trained model, its history and the validation metrics of the last epoch. */
+    public record Result(ComputationGraph model, List<EpochStats> history, Metrics validation) {
+    }
 
-        Result(ComputationGraph model, List<EpochStats> history) {
-            this.model = model;
-            this.history = history;
-        }
+    /** Called after every epoch (after its checkpoint). */
+    @FunctionalInterface
+    public interface EpochCallback {
+        void accept(ComputationGraph model, List<EpochStats> history, Metrics validation) throws IOException;
     }
 
     public Path checkpointFile() {
-        return outDir.resolve(CHECKPOINT);
+        return outDir == null ? null : outDir.resolve(CHECKPOINT);
     }
 
     /**
-     * Trains {@code fresh} (or, with {@code resume}, the model of the last checkpoint) up to {@code epochs}.
+     * Trains {@code fresh} (or, with {@code resume}, the model of the last checkpoint) up to the configured epochs.
      *
-     * @param afterEpoch called after each checkpoint with the model and the history so far (reports)
+     * @param listeners  DL4J listeners added to the model (may be null)
+     * @param afterEpoch called after each epoch with the model, the history so far and the epoch's validation metrics
+     *                   (null on epochs not validated); may be null
      */
-    public Result run(ComputationGraph fresh, boolean resume, List<org.deeplearning4j.optimize.api.TrainingListener> listeners,
-                      EpochCallback afterEpoch) throws IOException {
+    public Result run(ComputationGraph fresh, boolean resume, List<TrainingListener> listeners, EpochCallback afterEpoch)
+            throws IOException {
         ComputationGraph model;
         State state;
         if (resume) {
-            if (!Files.isRegularFile(checkpointFile())) {
-                throw new IOException("--resume: no checkpoint " + checkpointFile() + " to resume from");
+            Path cp = checkpointFile();
+            if (cp == null || !Files.isRegularFile(cp)) {
+                throw new IOException("--resume: no checkpoint " + cp + " to resume from");
             }
-            model = Checkpoints.loadModel(checkpointFile());
-            String json = Checkpoints.readJson(checkpointFile(), STATE_KEY);
+            model = ModelFiles.load(cp, true);
+            String json = ModelFiles.readJson(cp, ModelFiles.STATE);
             if (json == null) {
-                throw new IOException(checkpointFile() + " has no training state (" + STATE_KEY + "); not an armfer checkpoint");
+                throw new IOException(cp + " has no training state (" + ModelFiles.STATE + "); not an armfer checkpoint");
             }
             state = Json.MAPPER.readValue(json, State.class);
-            log.info("Resuming from {} after epoch {}", checkpointFile(), state.history.size());
+            log.info("Resuming from {} after epoch {}", cp, state.history.size());
         } else {
-            if (Files.exists(checkpointFile())) {
+            if (checkpointFile() != null && Files.exists(checkpointFile())) {
                 throw new IOException(outDir + " already holds a run (" + CHECKPOINT + "); use --resume to continue it or"
                         + " choose another --out");
             }
@@ -108,70 +106,49 @@ public final class Trainer {
             state = new State();
         }
         if (listeners != null && !listeners.isEmpty()) {
-            model.addListeners(listeners.toArray(new org.deeplearning4j.optimize.api.TrainingListener[0]));
+            model.addListeners(listeners.toArray(new TrainingListener[0]));
         }
+        Metrics last = null;
         for (int epoch = state.history.size(); epoch < epochs; epoch++) {
             long start = System.nanoTime();
             Nd4j.getRandom().setSeed(seed * 1_000_003L + epoch);
-            double loss = trainEpoch(model, epoch);
+            double lr = learningRate(model, epoch);
+            EpochFitter.Fit fit = fitter.fit(model, data.train(epoch), epoch, epochs);
             model.incrementEpochCount();
-            Metrics m = Evaluation.evaluate(model, data.validation(), data.labels());
+            boolean validate = validateEachEpoch || epoch == epochs - 1;
+            Metrics m = validate ? data.validate(model).requireExamples("validation") : null;
+            last = m;
             double secs = (System.nanoTime() - start) / 1e9;
-            EpochStats stats = new EpochStats(epoch + 1, loss, m.weightedAccuracy(), m.unweightedAccuracy(), lambda(model),
-                    learningRate * Math.pow(lrDecay, epoch), secs);
+            EpochStats stats = new EpochStats(epoch + 1, fit.loss(), fit.trainAccuracy(),
+                    m == null ? Double.NaN : m.weightedAccuracy(), m == null ? Double.NaN : m.unweightedAccuracy(),
+                    lambda(model), lr, secs);
             state.history.add(stats);
-            Checkpoints.save(model, checkpointFile(), STATE_KEY, Json.write(state), true);
+            if (checkpointFile() != null) {
+                ModelFiles.save(model, checkpointFile(), true, Map.of(ModelFiles.STATE, Json.write(state)));
+            }
             summaries.accept(stats.summary(epochs));
             if (afterEpoch != null) {
                 afterEpoch.accept(model, state.history, m);
             }
         }
-        return new Result(model, state.history);
+        if (last == null) {
+            // resumed after the last epoch: evaluate once
+            last = data.validate(model).requireExamples("validation");
+        }
+        return new Result(model, state.history, last);
     }
 
-    /** Called after every epoch's checkpoint. */
-    @FunctionalInterface
-    public interface EpochCallback {
-        void accept(ComputationGraph model, List<EpochStats> history, Metrics validation) throws IOException;
-    }
-
-    private double trainEpoch(ComputationGraph model, int epoch) {
-        DataSetIterator it = data.train(epoch);
-        double lossSum = 0;
-        long examples = 0;
-        ProgressBar bar = progress == null ? null : new ProgressBarBuilder()
-                .setTaskName(String.format("epoch %d/%d", epoch + 1, epochs))
-                .setInitialMax(expectedExamples(it))
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" img", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(progress))
-                .setUpdateIntervalMillis(500)
-                .build();
-        try {
-            while (it.hasNext()) {
-                DataSet ds = it.next();
-                model.fit(ds);
-                long n = ds.getFeatures().size(0);
-                lossSum += model.score() * n;
-                examples += n;
-                if (bar != null) {
-                    bar.stepBy(n);
+    /** The learning rate the model's updater uses in {@code epoch} (0-based), from its first trainable layer. */
+    public static double learningRate(ComputationGraph model, int epoch) {
+        for (Layer l : model.getLayers()) {
+            for (String p : l.paramTable().keySet()) {
+                IUpdater u = l.conf().getLayer().getUpdaterByParam(p);
+                if (u != null && u.hasLearningRate()) {
+                    return u.getLearningRate(model.getIterationCount(), epoch);
                 }
             }
-        } finally {
-            if (bar != null) {
-                bar.close();
-            }
         }
-        if (examples == 0) {
-            throw new IllegalStateException("The training split yielded no examples in epoch " + (epoch + 1));
-        }
-        return lossSum / examples;
-    }
-
-    /** Examples in one pass of {@code it} when known (datavec-fer iterators), else -1 (an indefinite bar). */
-    static long expectedExamples(DataSetIterator it) {
-        return it instanceof org.armfer.datavec.FerDataSetIterator f ? f.epochSize() : -1;
+        return Double.NaN;
     }
 
     /** λ of the (first) SharingAffinity layer, NaN without one. */
@@ -182,5 +159,44 @@ public final class Trainer {
         }
         org.nd4j.linalg.api.ndarray.INDArray p = model.getLayer(sa.get(0)).getParam(SharingAffinity.LAMBDA);
         return p != null ? p.getDouble(0) : ((SharingAffinity) model.getLayer(sa.get(0)).conf().getLayer()).getLambda();
+    }
+
+    /** Settings of a training loop; {@link #build()} checks them. */
+    public static final class Builder {
+        private TrainingData data;
+        private Path outDir;
+        private int epochs = 1;
+        private long seed = 42;
+        private EpochFitter fitter = new LocalFitter(null, 1);
+        private Consumer<String> summaries = s -> { };
+        private boolean validateEachEpoch = true;
+
+        private Builder() {
+        }
+
+        /** The training and validation data (required). */
+        public Builder data(TrainingData data) { this.data = data; return this; }
+        /** Where the checkpoint goes (null, the default: no checkpoints, no resume). */
+        public Builder checkpoints(Path outDir) { this.outDir = outDir; return this; }
+        /** Epochs in all, counting those a resumed run already did. */
+        public Builder epochs(int epochs) { this.epochs = epochs; return this; }
+        /** Seeds ND4J's RNG per epoch (dropout and other in-graph randomness). */
+        public Builder seed(long seed) { this.seed = seed; return this; }
+        /** How each epoch is fitted (default: {@link LocalFitter} without progress bar or accumulation). */
+        public Builder fitter(EpochFitter fitter) { this.fitter = fitter; return this; }
+        /** Receives the summary line of each epoch. */
+        public Builder summaries(Consumer<String> summaries) { this.summaries = summaries; return this; }
+        /** Evaluate on validation after every epoch (default) or only after the last. */
+        public Builder validateEachEpoch(boolean on) { this.validateEachEpoch = on; return this; }
+
+        public Trainer build() {
+            if (data == null || fitter == null || summaries == null) {
+                throw new IllegalStateException("a Trainer needs data, a fitter and a summary consumer");
+            }
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1; got " + epochs);
+            }
+            return new Trainer(this);
+        }
     }
 }

@@ -118,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
         if (json != null) {
-            Json.writeAtomically(json, Json.write(out));
+            Json.write(json, out);
             stdout.println("wrote " + json);
         }
         return 0;

@@ -60,7 +60,7 @@ public final class DataCommand implements Callable<Integer> {
         DatasetReport rep = DatasetCheck.check(d, r, policy);
         spec.commandLine().getOut().println(json ? rep.toJson() : rep.toTable());
         if (report != null) {
-            Json.writeAtomically(report, rep.toJson());
+            org.armfer.io.AtomicFiles.write(report, rep.toJson());
         }
         boolean ok = rep.passes(policy);
         if (!json) {

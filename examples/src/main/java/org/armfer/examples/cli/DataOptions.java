@@ -26,6 +26,10 @@ public final class DataOptions {
             description = "Stop every pass over a split after N batches (0: all; for quick smoke runs).")
     int maxBatches;
 
+    @Option(names = "--split-seed", paramLabel = "N",
+            description = "Seed of the validation hold-out drawn from train where the dataset has no validation split (default: 42).")
+    Long splitSeed;
+
     DataSpec spec() {
         try {
             return checked();
@@ -43,6 +47,9 @@ public final class DataOptions {
             throw new IllegalArgumentException("--max-batches must be >= 0; got " + maxBatches);
         }
         d.maxBatches = maxBatches;
+        if (splitSeed != null) {
+            d.splitSeed = splitSeed;
+        }
         d.dataset();
         return d;
     }

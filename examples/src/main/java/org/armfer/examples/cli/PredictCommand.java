@@ -1,7 +1,6 @@
 package org.armfer.examples.cli;
 
 import org.armfer.datavec.ImagePreprocessor;
-import org.armfer.train.Checkpoints;
 import org.armfer.train.Evaluation;
 import org.armfer.train.Json;
 import org.armfer.train.ModelCard;
@@ -41,8 +40,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE_OR_FOLDER", description = "An image file, or a folder of images (jpg, png, bmp, gif).")
     Path input;
 
-    @Option(names = "--model-file", required = true, paramLabel = "ZIP", description = "A model.zip written by 'armfer train'.")
-    Path modelFile;
+    @CommandLine.Mixin
+    ModelFileOptions source;
 
     @Option(names = "--top-k", defaultValue = "3", description = "How many labels to show per image (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -56,12 +55,9 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
-        ComputationGraph model = Checkpoints.loadModel(modelFile);
-        ModelCard card = ModelCard.readFrom(modelFile);
-        if (card == null) {
-            throw new IllegalArgumentException(modelFile + " has no armfer model card (" + ModelCard.KEY
-                    + "); predict needs a model written by 'armfer train'");
-        }
+        org.armfer.train.ModelFiles.Loaded loaded = source.load(null);
+        ComputationGraph model = loaded.model();
+        ModelCard card = loaded.card();
         Cli.require(spec, topK >= 1 && topK <= card.labels.size(),
                 "--top-k must be between 1 and " + card.labels.size() + "; got " + topK);
         List<Path> images = images(input);
@@ -97,7 +93,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
         if (json != null) {
-            Json.writeAtomically(json, Json.write(all));
+            Json.write(json, all);
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package org.armfer.examples.report;
 
+import org.armfer.io.AtomicFiles;
 import org.armfer.train.EpochStats;
 import org.armfer.train.Json;
 import org.armfer.train.Metrics;
@@ -34,14 +35,14 @@ public final class RunReport {
     }
 
     public static void writeConfig(Path dir, Object config) throws IOException {
-        Json.writeAtomically(dir.resolve(CONFIG), Json.write(config));
+        Json.write(dir.resolve(CONFIG), config);
     }
 
     /** epochs.csv and curves.png from the history. */
     public static void writeHistory(Path dir, List<EpochStats> history) throws IOException {
         StringBuilder csv = new StringBuilder(EpochStats.CSV_HEADER).append('\n');
         for (EpochStats s : history) csv.append(s.csv()).append('\n');
-        Json.writeAtomically(dir.resolve(EPOCHS), csv.toString());
+        AtomicFiles.write(dir.resolve(EPOCHS), csv.toString());
         if (history.isEmpty()) {
             return;
         }
@@ -62,7 +63,7 @@ public final class RunReport {
 
     /** confusion.png and confusion.txt (rows = true class). */
     public static void writeConfusion(Path dir, Metrics m) throws IOException {
-        Json.writeAtomically(dir.resolve(CONFUSION_TEXT), m.confusionText());
+        AtomicFiles.write(dir.resolve(CONFUSION_TEXT), m.confusionText());
         List<String> labels = m.labels();
         int k = labels.size();
         HeatMapChart chart = new HeatMapChartBuilder().width(120 + 70 * k).height(100 + 60 * k).title("Confusion matrix (rows: true)")
@@ -117,7 +118,7 @@ public final class RunReport {
                     .forEach(f -> h.append("<li><a href=\"").append(esc(f)).append("\">").append(esc(f)).append("</a></li>"));
         }
         h.append("</ul></body></html>\n");
-        Json.writeAtomically(dir.resolve(HTML), h.toString());
+        AtomicFiles.write(dir.resolve(HTML), h.toString());
     }
 
     public static String fmt(double v) {
@@ -129,8 +130,6 @@ public final class RunReport {
     }
 
     private static void savePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -1,7 +1,7 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.train.Checkpoints;
+import org.armfer.train.ModelFiles;
 import org.armfer.train.TrainRun;
 import org.armfer.train.Trainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -98,8 +98,8 @@ class CliTest {
         CliRunner.Result r = CliRunner.run("train", "--resume", "--out", b.toString(), "--epochs", "2");
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("epoch 2/2") && !r.out().contains("epoch 1/2"), r.toString());
-        ComputationGraph whole = Checkpoints.loadModel(run.resolve(TrainRun.MODEL));
-        ComputationGraph resumed = Checkpoints.loadModel(b.resolve(TrainRun.MODEL));
+        ComputationGraph whole = ModelFiles.load(run.resolve(TrainRun.MODEL));
+        ComputationGraph resumed = ModelFiles.load(b.resolve(TrainRun.MODEL));
         INDArray p1 = whole.params();
         INDArray p2 = resumed.params();
         double maxDiff = p1.sub(p2).amaxNumber().doubleValue();
