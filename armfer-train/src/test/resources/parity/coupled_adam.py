@@ -15,6 +15,8 @@ import torch.nn as nn
 
 
 class Amend(nn.Module):
+    """The reference's Amend_raf parameters (de_albino, bn, alpha); DA as one convolution over channels folded into the batch."""
+
     def __init__(self, channels, k, s):
         super().__init__()
         self.de_albino = nn.Conv2d(1, 1, kernel_size=k, stride=s, padding=0, bias=False)
@@ -22,9 +24,11 @@ class Amend(nn.Module):
         self.alpha = nn.Parameter(torch.tensor([1.0]))
 
     def forward(self, x):
-        x = torch.cat([self.de_albino(x[:, i:i + 1]) for i in range(x.size(1))], dim=1)
-        x = self.bn(x)
-        return torch.mean(x, 1, keepdim=True) + self.alpha * x.mean(dim=[0, 1])
+        n, c, h, w = x.shape
+        folded = self.de_albino(x.reshape(n * c, 1, h, w))
+        x = self.bn(folded.reshape(n, c, folded.size(2), folded.size(3)))
+        gar = x.mean(dim=[0, 1])  # over the batch and the channels, per position
+        return x.mean(dim=1, keepdim=True) + self.alpha * gar
 
 
 class Small(nn.Module):

@@ -144,8 +144,8 @@ public final class DataSpec {
         /** Where validation comes from, for people: "the dataset's validation split" or "10% of train held out (seed 42)". */
         public String validationSource() {
             return holdOut == null ? "the dataset's validation split" : String.format(java.util.Locale.ROOT,
-                    "%s%% of each training class held out (seed %d)", new java.math.BigDecimal(holdOut.fraction() * 100)
-                            .stripTrailingZeros().toPlainString(), holdOut.seed());
+                    "%s%% of each training class held out (seed %d)", java.math.BigDecimal.valueOf(holdOut.fraction())
+                            .movePointRight(2).stripTrailingZeros().toPlainString(), holdOut.seed());
         }
 
         /**

@@ -8,17 +8,18 @@ import java.util.Locale;
 /**
  * Whether a recipe's batch fits this machine before training starts, so that a run that cannot go as written stops
  * with the choices instead of dying in the first epoch or being changed silently. The estimate scales a measured
- * figure: training ResNet-18-ARM (and ResNet-18; the ARM head adds 1%) at 224x224 on ND4J's CPU backend peaks at
- * {@value #BASE_MIB} MiB plus {@value #PER_EXAMPLE_MIB} MiB per example of a (micro-)batch (peak resident memory of
- * {@code armfer train} at batch 8 and 32; README, section Performance), in proportion to the input's pixels for other
- * sizes and to the depth's layers for ResNet-34. The memory available is the machine's free physical memory (or
+ * figure: training ResNet-18-ARM at 224x224 on ND4J's CPU backend peaked at 1.07 GiB with batches of 8 and 2.61 GiB
+ * with batches of 32 (peak resident memory of {@code ./armfer train --input-size 224 --batch B}, jemalloc preloaded,
+ * measured on this project's 2-core machine), that is {@value #BASE_MIB} MiB plus {@value #PER_EXAMPLE_MIB} MiB per
+ * example of a (micro-)batch: about 17 GiB for the paper's batch of 256. Other input sizes scale the per-example part
+ * by their pixels, ResNet-34 doubles both (twice the layers). It is an estimate, not a bound. The memory available is the machine's free physical memory (or
  * JavaCPP's limit on it, {@code -Dorg.bytedeco.javacpp.maxPhysicalBytes}, when lower). Off the CPU backend (CUDA) the
  * check is skipped: device memory is not known here.
  */
 public final class MemoryCheck {
 
-    static final long BASE_MIB = 900;
-    static final long PER_EXAMPLE_MIB = 72;
+    static final long BASE_MIB = 570;
+    static final long PER_EXAMPLE_MIB = 66;
 
     private MemoryCheck() {
     }

@@ -122,13 +122,18 @@ public final class TrainRun {
      * decay set on the built configuration ({@link WeightDecayMode#apply}), then the backbone weights when configured.
      */
     public static ComputationGraph buildModel(TrainConfig config) throws IOException {
+        return buildModel(config, config.data.numClasses());
+    }
+
+    /** {@link #buildModel(TrainConfig)} with {@code numClasses} outputs (e.g. taken from saved DataSets). */
+    public static ComputationGraph buildModel(TrainConfig config, int numClasses) throws IOException {
         Recipe r = config.recipe;
         ModelSpec m = config.model;
         m.model = r.model();
         m.inputSize = r.inputSize();
         m.updater = r.updater();
         m.weightDecay = 0;
-        FerResNet zoo = m.build(config.data.numClasses(), () -> priorFromData(config.data));
+        FerResNet zoo = m.build(numClasses, () -> priorFromData(config.data));
         ComputationGraphConfiguration conf = r.weightDecayMode().apply(zoo.graphBuilder().build(), r.weightDecay());
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();

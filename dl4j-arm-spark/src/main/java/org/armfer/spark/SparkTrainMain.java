@@ -20,7 +20,6 @@ import org.armfer.train.Trainer;
 import org.armfer.train.TrainingData;
 import org.armfer.train.WeightDecayMode;
 import org.armfer.train.cli.RecipeOptions;
-import org.armfer.zoo.TorchWeights;
 import org.deeplearning4j.core.loader.impl.SerializedDataSetLoader;
 import org.deeplearning4j.datasets.iterator.EarlyTerminationDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -217,17 +216,8 @@ public final class SparkTrainMain implements Callable<Integer> {
         require(classes == 7 || classes == 8, "--data-dir: labels must be one-hot over 7 or 8 classes; got " + classes);
         config.recipe = r = r.with(Map.of("inputSize", (int) shape[2]));
         config.model.channels = (int) shape[1];
-        config.model.model = r.model();
-        config.model.inputSize = r.inputSize();
-        config.model.updater = r.updater();
-        config.model.weightDecay = 0;
         List<String> labels = FerLabel.names(classes);
-        org.armfer.zoo.FerResNet zoo = config.model.build(classes, () -> null);
-        ComputationGraph model = new ComputationGraph(r.weightDecayMode().apply(zoo.graphBuilder().build(), r.weightDecay()));
-        model.init();
-        if (config.weights != null) {
-            TorchWeights.loadBackbone(model, Path.of(config.weights));
-        }
+        ComputationGraph model = TrainRun.buildModel(config, classes);
         Files.createDirectories(out);
         Json.write(out.resolve(TrainRun.CONFIG), Map.of("recipe", r, "dataDir", dataDir, "valDir", valDir, "model", config.model,
                 "weights", String.valueOf(config.weights)));
