@@ -13,7 +13,9 @@ import java.util.Map;
  * §4.3-4.4 of the paper): ResNet-18-ARM at 224x224 from an ImageNet backbone, Adam (PyTorch's defaults: lr 1e-3,
  * betas 0.9/0.999) with PyTorch's coupled {@code weight_decay=1e-4} on every parameter, {@code ExponentialLR(0.9)}
  * stepped per epoch, batch 256, 70 epochs, one of flip or noise with probability 0.5 then RandomErasing; AffectNet
- * with MRR and the decay 0.78 (§4.4). {@code demo} is the quick recipe of the embedded demo faces.
+ * with MRR and the decay 0.78 (§4.4). {@code demo} is the quick recipe of the embedded demo faces: 48x48, 10 epochs of
+ * batch 32, the zoo's decoupled weight decay, the reference augmentation (on the demo data it validated at WA 0.886
+ * against 0.871 with the earlier independent flip and noise, one run each, seed 42: within the noise of 140 images).
  */
 public final class Recipes {
 
@@ -28,7 +30,7 @@ public final class Recipes {
         add(paper("paper-fer2013", "FER2013 (Table 3: WA 71.38), gray replicated to 3 channels and resized to 224", 0.9, false));
         add(new Recipe("demo", "the embedded demo faces at their native 48x48: a few minutes on two cores", "resnet18-arm", 48,
                 "adam", 1e-3, 0.9, "exponential", 0.9, 1e-4, WeightDecayMode.DECOUPLED, 10, 32, 1,
-                Augmentation.Policy.INDEPENDENT, false, false, 0.1));
+                Augmentation.Policy.REFERENCE, false, false, 0.1));
     }
 
     private Recipes() {

@@ -2,6 +2,7 @@ package org.armfer.spark;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.armfer.io.AtomicFiles;
 import org.armfer.train.EpochFitter;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
@@ -227,7 +228,7 @@ public final class SparkArmTrainer {
         int n = 0;
         while (iterator.hasNext()) {
             DataSet ds = copy(iterator.next());
-            ds.save(dir.resolve(String.format(Locale.ROOT, "dataset-%06d.bin", n)).toFile());
+            AtomicFiles.write(dir.resolve(String.format(Locale.ROOT, "dataset-%06d.bin", n)), ds::save);
             n++;
         }
         if (n == 0) {

@@ -88,7 +88,7 @@ class CliTest {
         assertEquals("demo", config.at("/recipe/name").asText());
         assertEquals(8, config.at("/recipe/batchSize").asInt());
         assertEquals(2, config.at("/recipe/epochs").asInt());
-        assertEquals("INDEPENDENT", config.at("/recipe/augmentation").asText());
+        assertEquals("REFERENCE", config.at("/recipe/augmentation").asText());
         assertEquals(Set.of("epochs", "batchSize"), Set.copyOf(iterator(config.get("overrides").fieldNames())));
         assertEquals("dataset", config.at("/splits/validation").asText(), "FER2013's PublicTest validates the demo data");
         assertEquals(64, config.at("/splits/splits/test/sha256").asText().length());
