@@ -57,7 +57,7 @@ public final class FerDataSetIterator implements DataSetIterator {
         this.config = config;
         this.numClasses = index.dataset().numClasses();
         boolean train = config.split() == Split.TRAIN;
-        this.pre = train && config.augment() ? ImagePreprocessor.training(config.channels(), config.imageSize())
+        this.pre = train && config.augment() ? ImagePreprocessor.training(config.channels(), config.imageSize(), config.augmentation())
                 : ImagePreprocessor.evaluation(config.channels(), config.imageSize());
         if (samples.isEmpty()) {
             throw new FerDataException(index.dataset().cliName() + " at " + index.root() + " (" + index.layout() + ") has no "

@@ -44,7 +44,7 @@ public final class FerIterators {
      */
     public static DataSetIterator iterator(FerDataConfig c) {
         DatasetIndex index = index(c.dataset(), c.root(), c.skipPolicy(), c.options());
-        return new FerDataSetIterator(index, c);
+        return new FerDataSetIterator(c.holdOut() == null ? index : c.holdOut().apply(index), c);
     }
 
     /** The (cached) index of a dataset root, layout detected. */

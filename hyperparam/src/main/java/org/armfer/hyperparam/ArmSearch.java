@@ -1,6 +1,9 @@
 package org.armfer.hyperparam;
 
 import org.armfer.layers.ArmBlock;
+import org.armfer.train.ModelCard;
+import org.armfer.train.Recipe;
+import org.armfer.train.WeightDecayMode;
 import org.armfer.layers.ArmModule;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
@@ -66,8 +69,11 @@ import java.util.function.Supplier;
  * }</pre>
  * Instead of ready iterators, {@link Builder#data(SearchData)} takes a factory that is asked for each split with the
  * search's {@link Builder#batchSize batch size}, {@link Builder#inputSize image size} and seed.
- * Each candidate is trained for the given epochs and evaluated once on the validation data in inference mode (batch
- * independent: SA's running GAR in {@link org.armfer.layers.GarMode#RUNNING}, BatchNorm's running statistics).
+ * Each candidate is trained for the given epochs through armfer's one training loop ({@code org.armfer.train.Trainer};
+ * a {@link Builder#recipe recipe} sets its optimiser, schedule, weight decay and accumulation) and evaluated once on
+ * the validation data in inference mode (batch independent: SA's running GAR in
+ * {@link org.armfer.layers.GarMode#RUNNING}, BatchNorm's running statistics). Nothing here reads a test split: the
+ * validation data is what ranks the candidates.
  * Weighted accuracy (correct / total) and unweighted accuracy (mean per-class recall) are both recorded; the score is
  * the one chosen with {@link Builder#scoreMetric} (weighted by default) or any Arbiter score function.
  * <p>
@@ -204,7 +210,7 @@ public final class ArmSearch {
 
         ScoreFunction scoreFunction = b.scoreFunction != null ? b.scoreFunction : new AccuracyScoreFunction(b.scoreMetric);
         BestModelSaver saver = new BestModelSaver(out.resolve(SearchReport.BEST_MODEL), scoreFunction.minimize(),
-                b.saveUpdater, b.saveAllModels ? new FileModelSaver(out.resolve("models").toFile()) : null);
+                b.saveUpdater, b.saveAllModels ? new FileModelSaver(out.resolve("models").toFile()) : null, b.card);
         List<TerminationCondition> termination = new ArrayList<>();
         termination.add(new MaxCandidatesCondition(candidates));
         termination.add(new GeneratorExhaustedCondition());
@@ -222,7 +228,7 @@ public final class ArmSearch {
 
         log.info("ARM {} search: {} candidates of {} on {}, {} epoch(s) each, score {}, output {}", b.kind, candidates,
                 armSpace, model.describe(), b.epochs, scoreFunction, out);
-        Runner runner = new Runner(config);
+        Runner runner = new Runner(config, new ArmTaskCreator(b.weightDecayMode, b.weightDecay, b.accumulate, b.seed, b.backbone));
         SearchRecorder recorder = new SearchRecorder(candidates, scoreFunction.minimize(), b.progress);
         runner.addListeners(recorder);
         try {
@@ -284,8 +290,8 @@ public final class ArmSearch {
      * pool that Arbiter beta7 creates for its completion callbacks and never shuts down closed after the search.
      */
     private static final class Runner extends LocalOptimizationRunner {
-        Runner(OptimizationConfiguration config) {
-            super(1, config, new ArmTaskCreator());
+        Runner(OptimizationConfiguration config, ArmTaskCreator tasks) {
+            super(1, config, tasks);
         }
 
         void close() {
@@ -384,8 +390,66 @@ public final class ArmSearch {
         private boolean saveAllModels;
         private boolean saveUpdater;
         private PrintStream progress;
+        private WeightDecayMode weightDecayMode;
+        private double weightDecay;
+        private int accumulate = 1;
+        private ModelCard card;
+        private Path backbone;
 
         private Builder() {
+        }
+
+        /** Torchvision ImageNet weights (.npz) every candidate's backbone starts from (default: none, from scratch). */
+        public Builder backbone(Path npz) {
+            this.backbone = npz;
+            return this;
+        }
+
+        /**
+         * Trains every candidate with {@code recipe}: its updater (optimiser, learning rate and schedule), epochs,
+         * micro-batch size, input size, weight decay and its mode, and gradient accumulation, and the default
+         * network's depth from its model name ({@code resnet34*}: 34). Augmentation and MRR belong to the data
+         * ({@link #data}).
+         */
+        public Builder recipe(Recipe recipe) {
+            recipe.checked();
+            updater(recipe.updater());
+            epochs(recipe.epochs());
+            batchSize(recipe.microBatch());
+            inputSize(recipe.inputSize());
+            weightDecay(recipe.weightDecayMode(), recipe.weightDecay());
+            accumulate(recipe.accumulate());
+            return depth(recipe.model().startsWith("resnet34") ? 34 : 18);
+        }
+
+        /** Sets {@code mode} with {@code coefficient} on every candidate's configuration (default: the candidate's own). */
+        public Builder weightDecay(WeightDecayMode mode, double coefficient) {
+            if (mode == null || !(coefficient >= 0) || Double.isInfinite(coefficient)) {
+                throw new IllegalArgumentException("weight decay needs a mode and a finite coefficient >= 0; got " + mode
+                        + ", " + coefficient);
+            }
+            this.weightDecayMode = mode;
+            this.weightDecay = coefficient;
+            return this;
+        }
+
+        /** Micro-batches whose gradients are summed into one update (default 1: none). */
+        public Builder accumulate(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("accumulate must be >= 1, got " + n);
+            }
+            this.accumulate = n;
+            return this;
+        }
+
+        /**
+         * The model card {@value SearchReport#BEST_MODEL} gets (labels, input, dataset, recipe), completed with the
+         * best candidate's ARM and validation accuracies, so that {@code armfer evaluate} and {@code predict} take it.
+         * Default: none (a plain DL4J model file).
+         */
+        public Builder card(ModelCard card) {
+            this.card = card;
+            return this;
         }
 
         /** SWEEP (grid over the kernel size, Figure 6) or RANDOM (default). */
@@ -650,6 +714,11 @@ public final class ArmSearch {
             c.saveAllModels = saveAllModels;
             c.saveUpdater = saveUpdater;
             c.progress = progress;
+            c.weightDecayMode = weightDecayMode;
+            c.weightDecay = weightDecay;
+            c.accumulate = accumulate;
+            c.card = card;
+            c.backbone = backbone;
             return c;
         }
     }

@@ -130,7 +130,7 @@ class ArmSearchTest {
         assertEquals(best.hyperparameters().kernelSize(), da.getKernelSize(), "the saved model is the best candidate's");
         // the saved model scores what the table says, also one image at a time (batch-independent evaluation)
         Evaluation single = model.evaluate(TestData.supplier(VALIDATION, 1).get());
-        assertEquals(best.weightedAccuracy(), ValidationScores.of(single).weightedAccuracy(), 1e-12, "batch 1 vs batch 4");
+        assertEquals(best.weightedAccuracy(), org.armfer.train.Metrics.of(single).weightedAccuracy(), 1e-12, "batch 1 vs batch 4");
         INDArray all = model.outputSingle(VALIDATION.getFeatures());
         for (int i = 0; i < VALIDATION.numExamples(); i++) {
             INDArray one = model.outputSingle(VALIDATION.getFeatures().get(

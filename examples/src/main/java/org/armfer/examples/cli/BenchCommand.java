@@ -2,7 +2,7 @@ package org.armfer.examples.cli;
 
 import org.armfer.examples.bench.Bench;
 import org.armfer.examples.bench.ExternalBench;
-import org.armfer.examples.train.Json;
+import org.armfer.train.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -118,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
         if (json != null) {
-            Json.writeAtomically(json, Json.write(out));
+            Json.write(json, out);
             stdout.println("wrote " + json);
         }
         return 0;

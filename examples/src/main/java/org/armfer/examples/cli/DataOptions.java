@@ -1,7 +1,7 @@
 package org.armfer.examples.cli;
 
 import org.armfer.datavec.FerDataset;
-import org.armfer.examples.train.DataSpec;
+import org.armfer.train.DataSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -30,6 +30,10 @@ public final class DataOptions {
             description = "Stop every pass over a split after N batches (0: all; for quick smoke runs).")
     int maxBatches;
 
+    @Option(names = "--split-seed", paramLabel = "N",
+            description = "Seed of the validation hold-out drawn from train where the dataset has no validation split (default: 42).")
+    Long splitSeed;
+
     DataSpec spec() {
         try {
             return checked();
@@ -47,6 +51,9 @@ public final class DataOptions {
             throw new IllegalArgumentException("--max-batches must be >= 0; got " + maxBatches);
         }
         d.maxBatches = maxBatches;
+        if (splitSeed != null) {
+            d.splitSeed = splitSeed;
+        }
         FerDataset ds = d.dataset();
         // what DataSpec.root() would refuse once the run has started (exit 1), refused here as the usage error it is
         if (root == null) {

@@ -1,7 +1,8 @@
 package org.armfer.examples.cli;
 
-import org.armfer.examples.train.ModelSpec;
+import org.armfer.train.ModelSpec;
 import org.armfer.layers.GarMode;
+import org.armfer.train.cli.RecipeOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -9,15 +10,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The options that describe a model and its optimiser, shared by train and ablation. */
+/**
+ * The options that describe a model's architecture (its name and input size are recipe fields, {@link RecipeOptions}),
+ * shared by train and ablation.
+ */
 public final class ModelOptions {
 
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
-
-    @Option(names = "--model", defaultValue = "resnet18-arm", paramLabel = "NAME",
-            description = "Zoo model (default: ${DEFAULT-VALUE}); see 'armfer train --list-models'.")
-    String model;
 
     @Option(names = "--blocks", paramLabel = "SET",
             description = "ARM blocks of Table 2: none, DA, SA, FA+DA, FA+SA, DA+SA or FA+DA+SA (default: all three for *-arm models).")
@@ -43,23 +43,9 @@ public final class ModelOptions {
             description = "SA's GAR at inference: RUNNING (running average; batch-independent, default) or BATCH (the reference's).")
     GarMode garMode;
 
-    @Option(names = "--input-size", defaultValue = "0", paramLabel = "PX",
-            description = "Input height and width (default: 48 for demo, 224 otherwise).")
-    int inputSize;
-
     @Option(names = "--channels", defaultValue = "3", paramLabel = "C",
             description = "Input channels, 1 or 3 (gray is replicated to 3, as in the paper; default: ${DEFAULT-VALUE}).")
     int channels;
-
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--lr-decay", defaultValue = "0.9",
-            description = "Exponential learning-rate decay per epoch, lr * decay^epoch (default: ${DEFAULT-VALUE}).")
-    double lrDecay;
-
-    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
 
     @Option(names = "--loss", defaultValue = "ce", paramLabel = "NAME",
             description = "ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal; default: ${DEFAULT-VALUE}).")
@@ -72,17 +58,17 @@ public final class ModelOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, batches and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    ModelSpec spec(int defaultInputSize) throws IOException {
+    /** The architecture; {@link ModelSpec#model} and {@link ModelSpec#inputSize} are set from the recipe later. */
+    ModelSpec spec() throws IOException {
         try {
-            return checked(defaultInputSize);
+            return checked();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage(), e);
         }
     }
 
-    private ModelSpec checked(int defaultInputSize) throws IOException {
+    private ModelSpec checked() throws IOException {
         ModelSpec m = new ModelSpec();
-        m.model = model;
         m.blocks = blocks;
         if (armConfig != null) {
             if (!Files.isRegularFile(armConfig)) {
@@ -95,28 +81,19 @@ public final class ModelOptions {
         m.lambda = lambda;
         m.fixedLambda = fixedLambda ? Boolean.TRUE : null;
         m.garMode = garMode;
-        if (inputSize < 0) {
-            throw new IllegalArgumentException("--input-size must be > 0; got " + inputSize);
-        }
-        m.inputSize = inputSize == 0 ? defaultInputSize : inputSize;
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("--channels must be 1 or 3; got " + channels);
         }
         m.channels = channels;
-        m.learningRate = lr;
-        m.lrDecay = lrDecay;
-        m.weightDecay = weightDecay;
         if (!ModelSpec.LOSSES.contains(loss.toLowerCase(java.util.Locale.ROOT))) {
             throw new IllegalArgumentException("Unknown --loss '" + loss + "'; allowed: " + ModelSpec.LOSSES);
-        }
-        if (!(lr > 0) || !(lrDecay > 0 && lrDecay <= 1) || weightDecay < 0) {
-            throw new IllegalArgumentException("--lr must be > 0, --lr-decay in (0, 1] and --weight-decay >= 0; got lr=" + lr
-                    + ", decay=" + lrDecay + ", weight decay=" + weightDecay);
         }
         m.loss = loss;
         m.prior = prior;
         m.seed = seed;
-        m.check();
+        if (blocks != null) {
+            org.armfer.layers.ArmBlock.parseSet(blocks);
+        }
         return m;
     }
 }

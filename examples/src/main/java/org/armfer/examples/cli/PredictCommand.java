@@ -6,8 +6,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.armfer.datavec.FerDataException;
 import org.armfer.datavec.Images;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.ModelCard;
+import org.armfer.train.ModelCard;
 import org.armfer.vision.CascadeFaceDetector;
 import org.armfer.vision.FaceAnnotator;
 import org.armfer.vision.FaceDetector;
@@ -67,8 +66,8 @@ public final class PredictCommand implements Callable<Integer> {
             description = "An image (jpg, png, bmp, gif), a folder of images, or a video file (mp4, avi, mkv, mov, webm, ...).")
     Path input;
 
-    @Option(names = "--model-file", required = true, paramLabel = "ZIP", description = "A model.zip written by 'armfer train'.")
-    Path modelFile;
+    @CommandLine.Mixin
+    ModelFileOptions source;
 
     @Option(names = "--top-k", defaultValue = "3", description = "How many labels to give per face (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -135,19 +134,16 @@ public final class PredictCommand implements Callable<Integer> {
         // everything that can be checked without the model is checked first: bad inputs, clashing outputs, the detector
         Outputs plan = video ? videoOutputs(dir) : imageOutputs(images(input), dir);
         try (FaceDetector faces = noDetect ? null : detector()) {
-            ComputationGraph model = Checkpoints.loadModel(modelFile);
-            ModelCard card = ModelCard.readFrom(modelFile);
-            if (card == null) {
-                throw new IllegalArgumentException(modelFile + " has no armfer model card (" + ModelCard.KEY
-                        + "); predict needs a model written by 'armfer train'");
-            }
+            org.armfer.train.ModelFiles.Loaded loaded = source.load(null);
+            ComputationGraph model = loaded.model();
+            ModelCard card = loaded.card();
             Cli.require(spec, topK >= 1 && topK <= card.labels.size(),
                     "--top-k must be between 1 and " + card.labels.size() + "; got " + topK);
             ModelInput modelInput = new ModelInput(card.channels, card.height, card.grayToRgb);
             FaceExpressionPredictor.Builder b = FaceExpressionPredictor.builder(model, card.labels, modelInput).margin(margin).maxBatch(batch);
             FaceExpressionPredictor predictor = (noDetect ? b.wholeImage() : b.detector(faces)).build();
             Map<String, Object> header = new LinkedHashMap<>();
-            header.put("model", modelFile.toString());
+            header.put("model", source.describe());
             header.put("labels", card.labels);
             header.put("input", modelInput.toString());
             header.put("detector", predictor.describeDetector());

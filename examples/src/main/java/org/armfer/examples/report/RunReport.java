@@ -1,8 +1,9 @@
 package org.armfer.examples.report;
 
-import org.armfer.examples.train.EpochStats;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.Metrics;
+import org.armfer.io.AtomicFiles;
+import org.armfer.train.EpochStats;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -19,7 +20,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -54,14 +54,14 @@ public final class RunReport {
     }
 
     public static void writeConfig(Path dir, Object config) throws IOException {
-        Json.writeAtomically(dir.resolve(CONFIG), Json.write(config));
+        Json.write(dir.resolve(CONFIG), config);
     }
 
     /** epochs.csv and curves.png from the history. */
     public static void writeHistory(Path dir, List<EpochStats> history) throws IOException {
         StringBuilder csv = new StringBuilder(EpochStats.CSV_HEADER).append('\n');
         for (EpochStats s : history) csv.append(s.csv()).append('\n');
-        Json.writeAtomically(dir.resolve(EPOCHS), csv.toString());
+        AtomicFiles.write(dir.resolve(EPOCHS), csv.toString());
         if (history.isEmpty()) {
             return;
         }
@@ -130,7 +130,7 @@ public final class RunReport {
 
     /** confusion.png and confusion.txt (rows = true class). */
     public static void writeConfusion(Path dir, Metrics m) throws IOException {
-        Json.writeAtomically(dir.resolve(CONFUSION_TEXT), m.confusionText());
+        AtomicFiles.write(dir.resolve(CONFUSION_TEXT), m.confusionText());
         savePng(confusionImage(m), dir.resolve(CONFUSION));
     }
 
@@ -296,7 +296,7 @@ public final class RunReport {
                     .forEach(f -> h.append("<li><a href=\"").append(esc(f)).append("\">").append(esc(f)).append("</a></li>"));
         }
         h.append("</ul></body></html>\n");
-        Json.writeAtomically(dir.resolve(HTML), h.toString());
+        AtomicFiles.write(dir.resolve(HTML), h.toString());
     }
 
     /** The confusion matrix as an HTML table: count and row share per cell, coloured as the PNG. */
@@ -379,8 +379,6 @@ public final class RunReport {
     }
 
     private static void savePng(BufferedImage img, Path file) throws IOException {
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        Json.writeAtomically(file, png.toByteArray());
+        AtomicFiles.write(file, out -> ImageIO.write(img, "png", out));
     }
 }

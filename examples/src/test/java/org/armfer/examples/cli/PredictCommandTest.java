@@ -1,8 +1,8 @@
 package org.armfer.examples.cli;
 
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.ModelCard;
+import org.armfer.train.Json;
+import org.armfer.train.ModelCard;
+import org.armfer.train.ModelFiles;
 import org.armfer.zoo.ResNet18;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -64,7 +64,7 @@ class PredictCommandTest {
         card.grayToRgb = true;
         card.dataset = "test";
         model = tmp.resolve("model.zip");
-        Checkpoints.save(g, model, ModelCard.KEY, Json.write(card), false);
+        ModelFiles.save(g, model, false, java.util.Map.of(ModelCard.KEY, Json.write(card)));
     }
 
     static double iou(JsonNode box, int[] b) {
@@ -215,7 +215,7 @@ class PredictCommandTest {
         ComputationGraph g = graph.clone();
         g.getLayer("fc").getParam("W").putScalar(0, Double.NaN);
         Path broken = tmp.resolve("broken.zip");
-        Checkpoints.save(g, broken, ModelCard.KEY, Checkpoints.readJson(model, ModelCard.KEY), false);
+        ModelFiles.save(g, broken, false, java.util.Map.of(ModelCard.KEY, ModelFiles.readJson(model, ModelCard.KEY)));
         CliRunner.Result nan = CliRunner.run("predict", astronaut, "--model-file", broken.toString(), "--out", tmp.resolve("nan").toString());
         assertEquals(1, nan.exitCode(), nan.toString());
         assertTrue(nan.err().contains("NaN") && nan.err().contains("astronaut.png"), nan.toString());

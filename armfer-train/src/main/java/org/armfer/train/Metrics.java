@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -8,6 +8,10 @@ import java.util.List;
 /**
  * Classification results as FER papers report them: weighted accuracy (correct / total), unweighted accuracy (mean of
  * the per-class recalls over the classes present), per-class recall and the confusion matrix (row = true class).
+ * The one implementation of these numbers in armfer: training, evaluation, the searches and Spark all use it.
+ * <p>
+ * On no data (an empty split) every rate is NaN and {@link #total()} is 0; code that must not go on without examples
+ * (model selection, a search's score) calls {@link #requireExamples}, which throws.
  */
 public final class Metrics {
     private final List<String> labels;
@@ -16,6 +20,48 @@ public final class Metrics {
     public Metrics(List<String> labels, long[][] confusion) {
         this.labels = List.copyOf(labels);
         this.confusion = confusion;
+    }
+
+    /** An empty result over {@code numClasses} classes named by their index ("0", "1", ...). */
+    public static Metrics empty(int numClasses) {
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < numClasses; c++) names.add(Integer.toString(c));
+        return empty(names);
+    }
+
+    /**
+     * The metrics of a DL4J {@link org.nd4j.evaluation.classification.Evaluation} (e.g. from Spark's distributed
+     * evaluation), over {@code labels} in output order.
+     */
+    public static Metrics of(org.nd4j.evaluation.classification.Evaluation eval, List<String> labels) {
+        Metrics m = empty(labels);
+        org.nd4j.evaluation.classification.ConfusionMatrix<Integer> cm = eval.getConfusionMatrix();
+        if (cm != null) {
+            for (int t = 0; t < labels.size(); t++) {
+                for (int p = 0; p < labels.size(); p++) {
+                    m.confusion[t][p] = cm.getCount(t, p);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** The metrics of a DL4J Evaluation, the classes named by their index. */
+    public static Metrics of(org.nd4j.evaluation.classification.Evaluation eval) {
+        org.nd4j.evaluation.classification.ConfusionMatrix<Integer> cm = eval.getConfusionMatrix();
+        return of(eval, empty(cm == null ? 0 : cm.getClasses().size()).labels());
+    }
+
+    /**
+     * This result, when it holds at least one example.
+     *
+     * @throws IllegalStateException naming {@code what} (e.g. "validation") when the data yielded none
+     */
+    public Metrics requireExamples(String what) {
+        if (total() == 0) {
+            throw new IllegalStateException("The " + what + " data yielded no examples");
+        }
+        return this;
     }
 
     /** An empty result over {@code labels}, to {@link #add} batches to. */
@@ -102,6 +148,11 @@ public final class Metrics {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** A metric with four decimals, "-" for NaN (no example). */
+    public static String format(double v) {
+        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%.4f", v);
     }
 
     private static String abbreviate(String s, int n) {

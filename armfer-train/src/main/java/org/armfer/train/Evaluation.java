@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.armfer.layers.GarMode;
 import org.armfer.layers.SharingAffinity;
@@ -18,6 +18,23 @@ import java.util.Random;
 public final class Evaluation {
 
     private Evaluation() {
+    }
+
+    /**
+     * WA, UA, per-class recall and confusion matrix of {@code model} over {@code data} (reset first), the classes named
+     * by the iterator's labels, else by their index.
+     */
+    public static Metrics evaluate(ComputationGraph model, DataSetIterator data) {
+        List<String> labels = null;
+        try {
+            labels = data.getLabels();
+        } catch (UnsupportedOperationException e) {
+            // unnamed classes
+        }
+        if (labels == null || labels.isEmpty()) {
+            return evaluate(model, data, Metrics.empty((int) model.getOutputLayer(0).getParam("b").length()).labels());
+        }
+        return evaluate(model, data, labels);
     }
 
     /** WA, UA, per-class recall and confusion matrix of {@code model} over {@code data} (reset first). */

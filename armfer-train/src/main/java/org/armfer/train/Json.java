@@ -1,20 +1,25 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
+import org.armfer.io.AtomicFiles;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.core.JsonParser;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
-import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
-import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/** JSON for the command line's files (configs, checkpoints' state, reports), written atomically. */
+/**
+ * JSON for the training library's files (configs, checkpoints' state, model cards, reports): fields, not getters;
+ * unknown properties are errors; NaN allowed (a metric over no example). Files are written with {@link AtomicFiles}.
+ */
 public final class Json {
+
+    /** The most bytes a JSON file armfer reads may have (a config or a report; cards are limited by {@link ModelFiles}). */
+    public static final long MAX_FILE_BYTES = 16L << 20;
 
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -35,24 +40,17 @@ public final class Json {
         }
     }
 
-    /** Writes {@code text} to {@code file} through a temporary file and an atomic move: never a half-written file. */
-    public static void writeAtomically(Path file, String text) throws IOException {
-        writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+    /** {@code o} as JSON in {@code file}, written atomically. */
+    public static void write(Path file, Object o) throws IOException {
+        AtomicFiles.write(file, write(o));
     }
 
-    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
+    /** A JSON file of at most {@value #MAX_FILE_BYTES} bytes as {@code type}; the error names the file. */
     public static <T> T read(Path file, Class<T> type) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException(file + " has " + size + " bytes; a JSON file armfer reads may have " + MAX_FILE_BYTES);
+        }
         try {
             return MAPPER.readValue(file.toFile(), type);
         } catch (IOException e) {

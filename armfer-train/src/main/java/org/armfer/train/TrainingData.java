@@ -1,10 +1,11 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.util.List;
 
-/** The data a {@link Trainer} runs on. */
+/** The data a {@link Trainer} runs on: the training split per epoch and the validation split (never the test split). */
 public interface TrainingData {
 
     /** Class names in label-index order. */
@@ -18,4 +19,9 @@ public interface TrainingData {
 
     /** The validation split, never augmented. */
     DataSetIterator validation();
+
+    /** The metrics of {@code model} on the validation split (override for distributed evaluation). */
+    default Metrics validate(ComputationGraph model) {
+        return Evaluation.evaluate(model, validation(), labels());
+    }
 }

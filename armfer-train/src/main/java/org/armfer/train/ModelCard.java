@@ -1,16 +1,19 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a saved armfer model needs besides its weights to be used correctly: its labels in output order, the input
  * it expects (images are preprocessed as datavec-fer's evaluation transform does: resize, /255, ImageNet mean/std),
- * and where it came from. Stored as JSON inside the model zip
- * (entry {@value #KEY}) by {@code armfer train}; read by {@code evaluate} and {@code predict}.
+ * and where it came from: the whole recipe it was trained with, how validation was drawn, and its validation and test
+ * accuracies. Stored as a plain JSON entry of the model zip ({@value ModelFiles#CARD}) by the training library
+ * ({@code armfer train}, {@code armfer-spark}); read by {@code evaluate} and {@code predict}.
  */
 public final class ModelCard {
-    public static final String KEY = "armfer-card.json";
+    public static final String KEY = ModelFiles.CARD;
 
     public String model;
     public String blocks;
@@ -24,13 +27,19 @@ public final class ModelCard {
     public String dataset;
     public long seed;
     public int epochs;
+    /** The recipe the model was trained with (null in cards written before recipes). */
+    public Recipe recipe;
+    /** Where the validation numbers come from: "the dataset's validation split" or the hold-out. */
+    public String validation;
     public double validationWa;
     public double validationUa;
     public Double testWa;
     public Double testUa;
+    /** Backbone weights the training started from, or null. */
+    public String weights;
 
     /** The card of a model trained with {@code config}. */
-    public static ModelCard of(TrainConfig config, List<String> labels, Metrics validation, Metrics test) {
+    public static ModelCard of(TrainConfig config, List<String> labels, String validationSource, Metrics validation, Metrics test) {
         ModelCard c = new ModelCard();
         c.model = config.model.model;
         c.blocks = config.model.blocks;
@@ -39,29 +48,32 @@ public final class ModelCard {
         c.channels = config.model.channels;
         c.height = config.model.inputSize;
         c.width = config.model.inputSize;
-        c.grayToRgb = config.model.channels == 3 && config.data.dataset().nativeChannels() == 1;
+        c.grayToRgb = config.model.channels == 3 && config.data.dataset != null && config.data.dataset().nativeChannels() == 1;
         c.dataset = config.data.dataset;
         c.seed = config.model.seed;
-        c.epochs = config.epochs;
+        c.epochs = config.recipe.epochs();
+        c.recipe = config.recipe;
+        c.validation = validationSource;
         c.validationWa = validation.weightedAccuracy();
         c.validationUa = validation.unweightedAccuracy();
         if (test != null) {
             c.testWa = test.weightedAccuracy();
             c.testUa = test.unweightedAccuracy();
         }
+        c.weights = config.weights;
         return c;
     }
 
-    /** The card stored in a model zip written by {@code armfer train}, or null for a plain DL4J model. */
-    public static ModelCard readFrom(java.nio.file.Path modelZip) throws java.io.IOException {
-        String json = Checkpoints.readJson(modelZip, KEY);
+    /** The card stored in a model zip written by the training library, or null for a plain DL4J model. */
+    public static ModelCard readFrom(Path modelZip) throws IOException {
+        String json = ModelFiles.readJson(modelZip, KEY);
         return json == null ? null : read(json);
     }
 
     public static ModelCard read(String json) {
         try {
             return Json.MAPPER.readValue(json, ModelCard.class);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("Bad model card (" + KEY + "): " + e.getMessage(), e);
         }
     }

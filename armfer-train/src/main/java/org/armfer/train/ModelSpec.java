@@ -1,4 +1,4 @@
-package org.armfer.examples.train;
+package org.armfer.train;
 
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
@@ -9,8 +9,7 @@ import org.armfer.zoo.ResNet;
 import org.armfer.layers.loss.LossPDLS;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,9 +18,9 @@ import java.util.Locale;
 
 /**
  * A model as the command line names it: a zoo name ({@code resnet18}, {@code resnet18-arm}, ... see
- * {@link FerModels}), an optional ablation block set, ARM settings (flags or a JSON written by {@code search}), and the training
- * hyperparameters that go into the DL4J configuration (Adam with the paper's exponential learning-rate decay per
- * epoch, weight decay).
+ * {@link FerModels}), an optional ablation block set, ARM settings (flags or a JSON written by {@code search}), the
+ * loss and the seed. How it is trained (optimiser, schedule, weight decay, input size) is the run's {@link Recipe};
+ * the training library sets {@link #model}, {@link #inputSize} and {@link #updater} from it before {@link #build}.
  */
 public final class ModelSpec {
 
@@ -42,10 +41,14 @@ public final class ModelSpec {
     public String loss = "ce";
     /** Prior matrix D for pdls/fpdls: a CSV file of K rows of K numbers, or null for FER+ vote counts. */
     public String prior;
-    public double learningRate = 1e-3;
-    public double lrDecay = 0.9;
-    public double weightDecay = 1e-4;
     public long seed = 42;
+    /** The updater the zoo model is built with (from the recipe; not part of the spec's JSON). */
+    public transient IUpdater updater = new Adam(1e-3);
+    /**
+     * The zoo's own (decoupled) weight decay (not part of the spec's JSON). The training library builds with 0 and
+     * sets the recipe's {@link WeightDecayMode} on the built configuration instead.
+     */
+    public transient double weightDecay;
 
     /** The zoo's model names (FerModels). */
     public static List<String> models() {
@@ -99,12 +102,9 @@ public final class ModelSpec {
 
     /** The zoo model for {@code numClasses}; {@code priorFromData} supplies D for pdls/fpdls when no --prior file was given. */
     public FerResNet build(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
-        if (learningRate <= 0 || !(lrDecay > 0 && lrDecay <= 1)) {
-            throw new IllegalArgumentException("--lr must be > 0 and --lr-decay in (0, 1]; got lr=" + learningRate + ", decay=" + lrDecay);
-        }
         FerResNet.Builder<ResNet> b = FerModels.builder(model).numClasses(numClasses)
                 .inputShape(channels, requireInputSize(), requireInputSize()).seed(seed).weightDecay(weightDecay)
-                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, lrDecay)));
+                .updater(updater.clone());
         if (blocks != null) {
             b.armBlocks(ArmBlock.parseSet(blocks));
         }
@@ -179,6 +179,6 @@ public final class ModelSpec {
     @Override
     public String toString() {
         return model + (blocks != null ? "[" + blocks + "]" : "") + " " + channels + "x" + inputSize + "x" + inputSize
-                + " lr=" + learningRate + " decay=" + lrDecay + " seed=" + seed + Arrays.asList(kernelSize, stride, lambda);
+                + " seed=" + seed + Arrays.asList(kernelSize, stride, lambda);
     }
 }
