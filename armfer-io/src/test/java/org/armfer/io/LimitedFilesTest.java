@@ -114,6 +114,15 @@ class LimitedFilesTest {
     }
 
     @Test
+    void messagesKeepTheirLinesButNotTheirLengthOrEscapes() {
+        assertEquals("two\n\tlines", Excerpt.ofMessage("two\n\tlines", 100));
+        assertEquals("bad value 'a\\x1b[2J'", Excerpt.ofMessage("bad value 'a\u001b[2J'", 100));
+        String m = Excerpt.ofMessage("value " + "9".repeat(50_000_000), 1000);
+        assertEquals(1000 + "... (50000006 chars)".length(), m.length(), "cut at the limit");
+        assertTrue(m.endsWith("... (50000006 chars)"), m.substring(990));
+    }
+
+    @Test
     void atomicWritesGetTheDefaultPermissionsOfAPlainWrite() throws IOException {
         Path plain = Files.write(tmp.resolve("plain.csv"), new byte[]{1});
         Path atomic = tmp.resolve("atomic.csv");
