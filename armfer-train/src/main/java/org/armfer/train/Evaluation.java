@@ -37,17 +37,41 @@ public final class Evaluation {
         return evaluate(model, data, labels);
     }
 
-    /** WA, UA, per-class recall and confusion matrix of {@code model} over {@code data} (reset first). */
+    /**
+     * WA, UA, per-class recall and confusion matrix of {@code model} over {@code data} (reset first).
+     *
+     * @throws IllegalStateException when the model outputs NaN or infinity (broken weights): never a made-up result
+     */
     public static Metrics evaluate(ComputationGraph model, DataSetIterator data, List<String> labels) {
         Metrics m = Metrics.empty(labels);
         if (data.resetSupported()) {
             data.reset();
         }
+        long batch = 0;
         while (data.hasNext()) {
             DataSet ds = data.next();
-            m.add(ds.getLabels(), model.outputSingle(false, ds.getFeatures()));
+            batch++;
+            m.add(ds.getLabels(), requireFinite(model.outputSingle(false, ds.getFeatures()), batch));
         }
         return m;
+    }
+
+    /**
+     * {@code output} when every value is finite.
+     *
+     * @throws IllegalStateException naming how many examples of batch {@code batch} (1-based) got a non-finite output
+     */
+    static INDArray requireFinite(INDArray output, long batch) {
+        if (Double.isFinite(output.sumNumber().doubleValue())) {
+            return output;
+        }
+        long rows = output.size(0), bad = 0;
+        for (long i = 0; i < rows; i++) {
+            if (!Double.isFinite(output.getRow(i).sumNumber().doubleValue())) bad++;
+        }
+        throw new IllegalStateException("the model outputs NaN or infinite probabilities for " + bad + " of the " + rows
+                + " examples of batch " + batch + ": its weights hold NaN or infinite values (a diverged training); no"
+                + " result is given");
     }
 
     /** How far predictions move with the batch they are computed in. */
@@ -139,7 +163,8 @@ public final class Evaluation {
         List<INDArray> parts = new ArrayList<>();
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
-            parts.add(model.outputSingle(false, features.get(NDArrayIndex.interval(from, to)).dup()));
+            parts.add(requireFinite(model.outputSingle(false, features.get(NDArrayIndex.interval(from, to)).dup()),
+                    from / batchSize + 1));
         }
         return Nd4j.vstack(parts.toArray(new INDArray[0]));
     }

@@ -1,6 +1,8 @@
 package org.armfer.train;
 
 import org.armfer.io.AtomicFiles;
+import org.armfer.io.Excerpt;
+import org.armfer.io.LimitedFiles;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.core.JsonParser;
@@ -9,7 +11,6 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -45,16 +46,16 @@ public final class Json {
         AtomicFiles.write(file, write(o));
     }
 
-    /** A JSON file of at most {@value #MAX_FILE_BYTES} bytes as {@code type}; the error names the file. */
+    /**
+     * A JSON file of at most {@value #MAX_FILE_BYTES} bytes as {@code type} (the size is checked before reading and
+     * counted while reading); the error names the file. The values read are the caller's to check.
+     */
     public static <T> T read(Path file, Class<T> type) throws IOException {
-        long size = Files.size(file);
-        if (size > MAX_FILE_BYTES) {
-            throw new IOException(file + " has " + size + " bytes; a JSON file armfer reads may have " + MAX_FILE_BYTES);
-        }
+        byte[] bytes = LimitedFiles.readAllBytes(file, MAX_FILE_BYTES, "an armfer JSON file");
         try {
-            return MAPPER.readValue(file.toFile(), type);
+            return MAPPER.readValue(bytes, type);
         } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IOException(file + ": " + Excerpt.ofMessage(e.getMessage(), 400), e);
         }
     }
 }

@@ -32,6 +32,9 @@ import java.util.Map;
  * micro-batch by its own statistics, and the running statistics (BatchNorm's mean and variance, SA's running GAR) move
  * by the mean of the micro-batches' updates, once per step.
  * <p>
+ * After every update the loss and the parameters are checked: a NaN or infinite one stops the epoch at once
+ * ({@link TrainingDivergedException}, naming the epoch and the batch).
+ * <p>
  * It also measures the training accuracy: the predictions of each training batch's own forward pass (training mode,
  * augmented), taken before the batch's update, as the reference implementation counts them; for graphs whose single
  * output is a dense {@link BaseOutputLayer} (every zoo model), else null.
@@ -71,18 +74,23 @@ public final class LocalFitter implements EpochFitter {
                 .build();
         try {
             List<DataSet> group = new ArrayList<>(accumulate);
+            long batches = 0;
             while (it.hasNext()) {
                 DataSet ds = it.next();
                 long n = ds.getFeatures().size(0);
+                batches++;
                 if (accumulate == 1) {
                     if (accuracy != null) accuracy.labels = ds.getLabels();
                     model.fit(ds);
                     lossSum += model.score() * n;
+                    TrainingDivergedException.check(model, model.score(), epoch, batches);
                 } else {
                     group.add(ds);
                     if (group.size() == accumulate || !it.hasNext()) {
-                        lossSum += step(model, group, accuracy);
+                        double loss = step(model, group, accuracy);
+                        lossSum += loss;
                         group.clear();
+                        TrainingDivergedException.check(model, model.score(), epoch, batches);
                     }
                 }
                 examples += n;

@@ -28,7 +28,11 @@ import java.util.zip.ZipFile;
  * card became a plain entry hold it as a Java-serialized {@code String} under {@code objects/<name>} (DL4J's
  * {@code ModelSerializer.addObjectToFile}); those are read through an {@link ObjectInputFilter} that admits no class
  * at all (a {@code String} needs none) within small depth, reference and size limits, so a hostile entry is refused at
- * its first class descriptor, before anything is instantiated. And models saved before the fast layers moved from
+ * its first class descriptor, before anything is instantiated. Before DL4J reads a model file ({@link #load}), every
+ * entry is checked: DL4J's {@code ModelSerializer} reads all entries of the zip into memory and deserializes a
+ * {@code preprocessor.bin} entry with a plain {@link ObjectInputStream} (any class on the classpath), so a file with
+ * that entry is refused unread, and the entries' uncompressed bytes, counted while decompressing (a zip's announced
+ * sizes can lie), must stay within {@value #MAX_MODEL_BYTES} bytes. And models saved before the fast layers moved from
  * {@code org.armfer.layers.fast} to {@code org.armfer.fast} (module {@code dl4j-arm-fast}) name the old classes in their
  * configuration: {@link #load} maps them to the new ones.
  */
@@ -40,6 +44,15 @@ public final class ModelFiles {
     public static final String STATE = "armfer-state.json";
     /** The most bytes a JSON entry may have. */
     public static final int MAX_JSON_BYTES = 4 << 20;
+    /** The most bytes DL4J's {@code configuration.json} entry may have (ResNet-34-ARM's is ~150 KB). */
+    public static final long MAX_CONFIGURATION_BYTES = 64L << 20;
+    /**
+     * The most uncompressed bytes all entries of a model file together may have: DL4J holds them all in memory while
+     * it loads (ResNet-34 with Adam's state, the largest zoo checkpoint, has ~260 MB).
+     */
+    public static final long MAX_MODEL_BYTES = 2L << 30;
+    /** DL4J's entry of a Java-serialized data preprocessor, which {@code ModelSerializer} deserializes unfiltered. */
+    static final String SERIALIZED_PREPROCESSOR = "preprocessor.bin";
     /** Where {@code ModelSerializer.addObjectToFile} keeps its Java-serialized objects (the old cards). */
     static final String LEGACY_OBJECTS = "objects/";
     /** The package of the fast layers before they moved to {@value #FAST_PACKAGE}. */
@@ -106,7 +119,8 @@ public final class ModelFiles {
             if (e == null) {
                 throw new IOException(file + " is not a DL4J model: it has no " + ModelSerializer.CONFIGURATION_JSON);
             }
-            config = new String(readLimited(zf, e, 64L << 20, file), StandardCharsets.UTF_8);
+            checkEntries(zf, file, MAX_MODEL_BYTES);
+            config = new String(readLimited(zf, e, MAX_CONFIGURATION_BYTES, file), StandardCharsets.UTF_8);
         } catch (java.util.zip.ZipException e) {
             throw new IOException(file + " is not a DL4J model (not a zip file: " + e.getMessage() + ")", e);
         }
@@ -150,6 +164,61 @@ public final class ModelFiles {
             throw new IOException(file + " is not a model file (not a zip file: " + e.getMessage() + ")", e);
         }
     }
+
+    /**
+     * Refuses what DL4J would read unsafely: a Java-serialized {@value #SERIALIZED_PREPROCESSOR}, and entries whose
+     * uncompressed bytes, counted while decompressing, exceed {@value #MAX_MODEL_BYTES} in all.
+     */
+    static void checkEntries(ZipFile zf, Path file, long maxBytes) throws IOException {
+        long total = 0;
+        byte[] buf = new byte[1 << 16];
+        for (var it = zf.entries(); it.hasMoreElements(); ) {
+            ZipEntry e = it.nextElement();
+            if (e.getName().equals(SERIALIZED_PREPROCESSOR)) {
+                throw new IOException(file + ": entry " + SERIALIZED_PREPROCESSOR + " holds a Java-serialized object, which"
+                        + " armfer does not read (DL4J would deserialize it unfiltered); armfer never writes it, so this"
+                        + " model file was not written by armfer");
+            }
+            if (e.isDirectory()) {
+                continue;
+            }
+            try (InputStream in = zf.getInputStream(e)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    total += n;
+                    if (total > maxBytes) {
+                        throw new IOException(file + ": its entries hold more than the " + maxBytes + " bytes a model"
+                                + " file may have uncompressed (at " + e.getName() + "); not a model armfer loads");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes what an interrupted {@link #save} left in {@code dir}: the JDK's zip file system writes a model file's
+     * JSON entries through a temporary {@code zipfstmp<number>.tmp} beside it, which a killed process cannot remove
+     * (the model file itself is written by {@link AtomicFiles}, whose leftovers {@link org.armfer.io.OutputLock}
+     * removes). Call it only on a folder this run holds; returns what was removed.
+     */
+    public static java.util.List<Path> removeLeftovers(Path dir) throws IOException {
+        java.util.List<Path> removed = new java.util.ArrayList<>(AtomicFiles.removeLeftovers(dir));
+        if (!Files.isDirectory(dir)) {
+            return removed;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (ZIPFS_TEMP.matcher(n).matches() && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f);
+                    removed.add(f);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** {@code Files.createTempFile(dir, "zipfstmp", null)}: the zip file system's temporary file. */
+    private static final java.util.regex.Pattern ZIPFS_TEMP = java.util.regex.Pattern.compile("zipfstmp-?\\d+\\.tmp");
 
     private static byte[] readLimited(ZipFile zf, ZipEntry e, long limit, Path file) throws IOException {
         if (e.getSize() > limit) {

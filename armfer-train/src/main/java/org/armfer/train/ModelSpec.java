@@ -144,13 +144,26 @@ public final class ModelSpec {
         return l.equals("pdls") ? LossPDLS.pdls(d) : LossPDLS.focal(d);
     }
 
-    /** A K x K prior matrix from a CSV file (comma or whitespace separated, '#' comments). */
-    static double[][] readPrior(Path file) {
+    /** The most bytes a --prior CSV may have: a K x K matrix (K <= 8) with comments is a few hundred. */
+    public static final long MAX_PRIOR_BYTES = 64 << 10;
+
+    /**
+     * A K x K prior matrix from a CSV file (comma or whitespace separated, '#' comments), at most
+     * {@value #MAX_PRIOR_BYTES} bytes, every value a finite number; whether the rows sum to 1 is the loss's check.
+     *
+     * @throws IllegalArgumentException naming the file, the line and the bad value
+     */
+    public static double[][] readPrior(Path file) {
         List<double[]> rows = new java.util.ArrayList<>();
-        try {
-            int lineNo = 0;
-            for (String line : java.nio.file.Files.readAllLines(file)) {
-                lineNo++;
+        try (org.armfer.io.LineReader r = org.armfer.io.LimitedFiles.newLineReader(file, java.nio.charset.StandardCharsets.UTF_8,
+                MAX_PRIOR_BYTES, 4096, "a --prior matrix")) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                long lineNo = r.lineNumber();
+                if (r.lastLineCut()) {
+                    throw new IllegalArgumentException(file + " line " + lineNo + ": " + r.lastLineLength()
+                            + " characters; a row of a prior matrix has at most " + r.maxChars());
+                }
                 String t = line.strip();
                 if (t.isEmpty() || t.startsWith("#")) continue;
                 String[] parts = t.split("[,\\s]+");
@@ -159,13 +172,23 @@ public final class ModelSpec {
                     try {
                         row[i] = Double.parseDouble(parts[i]);
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(file + " line " + lineNo + ": '" + parts[i] + "' is not a number");
+                        row[i] = Double.NaN;
+                    }
+                    if (!Double.isFinite(row[i]) || row[i] < 0) {
+                        throw new IllegalArgumentException(file + " line " + lineNo + ": '" + org.armfer.io.Excerpt.of(parts[i])
+                                + "' is not allowed; a prior matrix holds finite numbers >= 0");
                     }
                 }
                 rows.add(row);
+                if (rows.size() > 64) {
+                    throw new IllegalArgumentException(file + ": more than 64 rows; a prior matrix has one row per class");
+                }
             }
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("--prior " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no rows; a prior matrix has one row of K numbers per class");
         }
         for (int i = 0; i < rows.size(); i++) {
             if (rows.get(i).length != rows.size()) {

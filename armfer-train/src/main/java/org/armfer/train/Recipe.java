@@ -54,6 +54,39 @@ public record Recipe(String name, String description, String model, int inputSiz
                      Augmentation.Policy augmentation, boolean mrr, boolean pretrained, double valFraction) {
 
     public static final List<String> OPTIMIZERS = List.of("adam", "sgd", "nesterovs");
+    /** The smallest input side (ResNet reduces by 32; ARM's geometry is checked on the feature map). */
+    public static final int MIN_INPUT_SIZE = 8;
+    /**
+     * The largest input side: the FER datasets' images are 48-224 px, and one 1024x1024 training image already needs
+     * about 1.4 GB (the memory check's 66 MiB per image at 224, times 21), so a larger side is a typo, not a setting.
+     */
+    public static final int MAX_INPUT_SIZE = 1024;
+
+    /** A recipe field with a value it may not have: the field, the value and what is allowed. */
+    public static final class BadField extends IllegalArgumentException {
+        private final String field;
+        private final transient Object value;
+        private final String allowed;
+
+        BadField(String field, Object value, String allowed) {
+            super("recipe field " + field + " = " + value + " is not allowed; allowed: " + allowed);
+            this.field = field;
+            this.value = value;
+            this.allowed = allowed;
+        }
+
+        public String field() {
+            return field;
+        }
+
+        public Object value() {
+            return value;
+        }
+
+        public String allowed() {
+            return allowed;
+        }
+    }
     public static final List<String> SCHEDULES = List.of("exponential", "constant");
 
     /** The field names, in declaration order (the keys {@link #with} accepts). */
@@ -111,12 +144,13 @@ public record Recipe(String name, String description, String model, int inputSiz
      */
     public Recipe checked() {
         FerModels.builder(model); // throws with the list of models
-        require(inputSize >= 8 && inputSize <= 4096, "inputSize", inputSize, "8 to 4096");
+        require(inputSize >= MIN_INPUT_SIZE && inputSize <= MAX_INPUT_SIZE, "inputSize", inputSize, MIN_INPUT_SIZE + " to "
+                + MAX_INPUT_SIZE + " pixels (FER images are 48-224 px; one 1024x1024 training image needs ~1.4 GB)");
         require(OPTIMIZERS.contains(optimizer), "optimizer", optimizer, OPTIMIZERS.toString());
         require(learningRate > 0 && Double.isFinite(learningRate), "learningRate", learningRate, "a finite number > 0");
-        require(momentum >= 0 && momentum < 1, "momentum", momentum, "[0, 1)");
+        require(momentum >= 0 && momentum < 1, "momentum", momentum, "a number in [0, 1)");
         require(SCHEDULES.contains(lrSchedule), "lrSchedule", lrSchedule, SCHEDULES.toString());
-        require(lrDecay > 0 && lrDecay <= 1, "lrDecay", lrDecay, "(0, 1]");
+        require(lrDecay > 0 && lrDecay <= 1, "lrDecay", lrDecay, "a number in (0, 1]");
         require(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", weightDecay, "a finite number >= 0");
         require(weightDecayMode != null, "weightDecayMode", null, "coupled, decoupled, none");
         require(epochs >= 1, "epochs", epochs, ">= 1");
@@ -124,13 +158,13 @@ public record Recipe(String name, String description, String model, int inputSiz
         require(accumulate >= 1 && batchSize % accumulate == 0, "accumulate", accumulate,
                 "a divisor of batchSize " + batchSize + " (micro-batches of batchSize / accumulate examples)");
         require(augmentation != null, "augmentation", null, "none, reference, independent");
-        require(valFraction > 0 && valFraction < 1, "valFraction", valFraction, "(0, 1)");
+        require(valFraction > 0 && valFraction < 1, "valFraction", valFraction, "a number in (0, 1)");
         return this;
     }
 
     private static void require(boolean ok, String field, Object value, String allowed) {
         if (!ok) {
-            throw new IllegalArgumentException("recipe field " + field + " = " + value + " is not allowed; allowed: " + allowed);
+            throw new BadField(field, value instanceof String t ? org.armfer.io.Excerpt.of(t) : value, allowed);
         }
     }
 

@@ -38,6 +38,40 @@ public final class TrainConfig {
         return this;
     }
 
+    /**
+     * Checks the settings as a new run's options are checked (what {@code config.json} read back must pass, so that a
+     * file edited by hand or written by something else cannot carry NaN, infinity or an out-of-range value into a run).
+     *
+     * @throws IllegalArgumentException naming the field, the value and what is allowed
+     */
+    public void check() {
+        if (recipe == null || model == null || data == null) {
+            throw new IllegalArgumentException("the configuration lacks its " + (recipe == null ? "recipe" : model == null
+                    ? "model" : "data") + " settings");
+        }
+        recipe.checked();
+        data.dataset();
+        require(data.maxBatches >= 0, "data.maxBatches", data.maxBatches, ">= 0");
+        model.check();
+        require(model.channels == 1 || model.channels == 3, "model.channels", model.channels, "1 or 3");
+        require(model.loss == null || ModelSpec.LOSSES.contains(model.loss.toLowerCase(java.util.Locale.ROOT)), "model.loss",
+                model.loss, ModelSpec.LOSSES.toString());
+        require(model.kernelSize == null || model.kernelSize >= 1, "model.kernelSize", model.kernelSize, ">= 1");
+        require(model.stride == null || model.stride >= 1, "model.stride", model.stride, ">= 1");
+        require(model.lambda == null || (Double.isFinite(model.lambda) && model.lambda >= 0), "model.lambda", model.lambda,
+                "a finite number >= 0");
+        if (model.armJson != null) {
+            org.armfer.layers.ArmModule arm = org.armfer.layers.ArmModule.fromJson(model.armJson);
+            require(arm.getLambda() >= 0, "model.armJson lambda", arm.getLambda(), "a finite number >= 0");
+        }
+    }
+
+    private static void require(boolean ok, String field, Object value, String allowed) {
+        if (!ok) {
+            throw new IllegalArgumentException(field + " = " + value + " is not allowed; allowed: " + allowed);
+        }
+    }
+
     /** "recipe paper-rafdb" plus ", overridden: batchSize 256 -> 32, epochs 70 -> 5" where fields were changed. */
     public String describeRecipe() {
         Recipe base = Recipes.get(recipe.name());

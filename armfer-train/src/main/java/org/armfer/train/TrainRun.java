@@ -4,6 +4,7 @@ import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerPlusPrior;
 import org.armfer.datavec.Split;
 import org.armfer.io.AtomicFiles;
+import org.armfer.io.OutputFolder;
 import org.armfer.zoo.FerResNet;
 import org.armfer.zoo.TorchWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -31,6 +32,9 @@ import java.util.function.Consumer;
  * ({@code model.zip} with its {@link ModelCard}), and the final model evaluated once on the test split, reported on
  * its own. Selection never sees test: validation is the dataset's own validation split or a hold-out from train
  * ({@link DataSpec#splits}). The report (figures, HTML) is the {@link RunReporter}'s.
+ * <p>
+ * The run folder is claimed for the whole run ({@link #claim}: an {@link OutputFolder} of kind {@value #KIND}): a
+ * folder of other files is refused untouched, and a second run into the same folder fails at once naming the first.
  */
 public final class TrainRun {
 
@@ -41,6 +45,8 @@ public final class TrainRun {
     public static final String CONFIG = "config.json";
     /** One line per epoch ({@link EpochStats#CSV_HEADER}). */
     public static final String EPOCHS = "epochs.csv";
+    /** The {@link OutputFolder} kind of a training run's folder. */
+    public static final String KIND = "train";
 
     /** The outcome: history, final validation and test metrics (test null when the dataset has no test split). */
     public record Outcome(ComputationGraph model, List<EpochStats> history, Metrics validation, Metrics test, Path outDir) {
@@ -58,6 +64,7 @@ public final class TrainRun {
     private RunReporter reporter = RunReporter.NONE;
     private EpochFitter fitter;
     private boolean memoryCheck = true;
+    private OutputFolder folder;
 
     /** @param config a resolved configuration ({@link TrainConfig#resolve}) */
     public TrainRun(TrainConfig config, Path outDir) {
@@ -103,7 +110,43 @@ public final class TrainRun {
         return this;
     }
 
-    /** Reads the configuration a run in {@code outDir} was started with. */
+    /**
+     * The run folder, already claimed by the caller ({@link #claim}) so that it holds it from the start of the command
+     * (default: {@link #run} claims it itself).
+     */
+    public TrainRun outputFolder(OutputFolder claimed) {
+        if (!claimed.dir().toAbsolutePath().normalize().equals(outDir.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the claimed folder " + claimed.dir() + " is not this run's " + outDir);
+        }
+        this.folder = claimed;
+        return this;
+    }
+
+    /**
+     * Claims {@code outDir} for a training run ({@link OutputFolder}, kind {@value #KIND}; runs written before the
+     * marker are recognised by {@link #isEarlierRun}) and removes what interrupted writes left in it.
+     *
+     * @throws OutputFolder.Refused when it is a file, or a folder of other files or of another kind of run
+     * @throws IOException          when another run holds it (naming that run), or it cannot be created
+     */
+    public static OutputFolder claim(Path outDir) throws IOException {
+        OutputFolder f = OutputFolder.claim(outDir, KIND, TrainRun::isEarlierRun);
+        try {
+            ModelFiles.removeLeftovers(outDir);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+        return f;
+    }
+
+    /** Whether {@code dir} holds a training run written before run folders were marked: its config and a model. */
+    public static boolean isEarlierRun(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG)) && (Files.isRegularFile(dir.resolve(Trainer.CHECKPOINT))
+                || Files.isRegularFile(dir.resolve(MODEL)));
+    }
+
+    /** Reads the configuration a run in {@code outDir} was started with, checked as a new run's would be. */
     public static TrainConfig readConfig(Path outDir) throws IOException {
         Path file = outDir.resolve(CONFIG);
         if (!Files.isRegularFile(file)) {
@@ -113,7 +156,12 @@ public final class TrainRun {
         if (c.recipe == null) {
             throw new IOException(file + " holds no recipe: it was written by an armfer before recipes; start a new run");
         }
-        c.recipe.checked();
+        try {
+            c.recipe.checked();
+            c.check();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage() + " (the file was changed by hand, or is not armfer's)", e);
+        }
         return c;
     }
 
@@ -153,11 +201,22 @@ public final class TrainRun {
         return FerPlusPrior.fromVotes(votes);
     }
 
-    /** Trains (or resumes) and evaluates; writes the run folder as it goes. */
+    /** Trains (or resumes) and evaluates; writes the run folder as it goes, holding it ({@link #claim}) throughout. */
     public Outcome run(boolean resume) throws IOException {
+        if (folder != null) {
+            return runClaimed(resume);
+        }
+        try (OutputFolder claimed = claim(outDir)) {
+            folder = claimed;
+            return runClaimed(resume);
+        } finally {
+            folder = null;
+        }
+    }
+
+    private Outcome runClaimed(boolean resume) throws IOException {
         validate(config);
         Recipe r = config.recipe;
-        Files.createDirectories(outDir);
         DataSpec d = config.data;
         DataSpec.Splits splits = d.splits(r.valFraction());
         if (!resume) {

@@ -26,6 +26,9 @@ import java.util.function.Consumer;
  * resumes from its last checkpoint; batches, resampling, augmentation and the RNG are seeded per epoch, so the
  * resumed run continues as the uninterrupted one would. The learning-rate schedule lives in the model's updater
  * (DL4J schedules by the model's epoch count, which each epoch increments).
+ * <p>
+ * A NaN or infinite loss or parameter stops the run at once with a {@link TrainingDivergedException} naming the epoch
+ * and batch: the diverged model is never checkpointed, so the last checkpoint (of the last good epoch) stays.
  */
 public final class Trainer {
 
@@ -113,7 +116,14 @@ public final class Trainer {
             long start = System.nanoTime();
             Nd4j.getRandom().setSeed(seed * 1_000_003L + epoch);
             double lr = learningRate(model, epoch);
-            EpochFitter.Fit fit = fitter.fit(model, data.train(epoch), epoch, epochs);
+            EpochFitter.Fit fit;
+            try {
+                fit = fitter.fit(model, data.train(epoch), epoch, epochs);
+                // fitters that do not check each batch (Spark's) are checked here, before anything is saved
+                TrainingDivergedException.check(model, fit.loss(), epoch, 0);
+            } catch (TrainingDivergedException e) {
+                throw new TrainingDivergedException(e.getMessage() + "; " + kept(state.history.size()), e.epoch(), e.batch());
+            }
             model.incrementEpochCount();
             boolean validate = validateEachEpoch || epoch == epochs - 1;
             Metrics m = validate ? data.validate(model).requireExamples("validation") : null;
@@ -136,6 +146,15 @@ public final class Trainer {
             last = data.validate(model).requireExamples("validation");
         }
         return new Result(model, state.history, last);
+    }
+
+    /** What a diverged run keeps, for its message. */
+    private String kept(int epochsDone) {
+        if (checkpointFile() == null) {
+            return "nothing was saved";
+        }
+        return epochsDone == 0 ? "no checkpoint was written (nothing of this run is kept)"
+                : "the checkpoint of epoch " + epochsDone + " is kept in " + checkpointFile() + " (this epoch was not saved)";
     }
 
     /** The learning rate the model's updater uses in {@code epoch} (0-based), from its first trainable layer. */

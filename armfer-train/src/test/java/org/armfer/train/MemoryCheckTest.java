@@ -16,9 +16,9 @@ class MemoryCheckTest {
         assertTrue(gib > 16 && gib < 18, "batch 256 at 224x224: " + gib + " GiB");
         assertTrue(MemoryCheck.estimateBytes("resnet18-arm", 224, 32) < MemoryCheck.estimateBytes("resnet34-arm", 224, 32));
         TrainConfig c = new TrainConfig();
-        c.resolve("paper-rafdb", Map.of("inputSize", 4096));
+        c.resolve("paper-rafdb", Map.of("inputSize", 1024));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryCheck.require(c));
-        assertTrue(e.getMessage().contains("recipe paper-rafdb trains resnet18-arm at 4096x4096 on batches of 256")
+        assertTrue(e.getMessage().contains("recipe paper-rafdb trains resnet18-arm at 1024x1024 on batches of 256")
                 && e.getMessage().contains("--no-memory-check") && e.getMessage().contains("GiB"), e.getMessage());
         TrainConfig demo = new TrainConfig();
         demo.resolve("demo", Map.of());

@@ -164,4 +164,42 @@ class ModelFilesTest {
         assertEquals(model.outputSingle(x), loaded.outputSingle(x));
         assertEquals(FastConvolutionLayer.class, loaded.getLayer("conv").conf().getLayer().getClass());
     }
+
+    @Test
+    void aJavaSerializedPreprocessorEntryIsRefusedBeforeDl4jDeserializesIt() throws Exception {
+        Path f = tmp.resolve("preprocessor.zip");
+        ModelFiles.save(model, f, false, Map.of());
+        try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + f.toUri()), Map.of());
+             java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(Files.newOutputStream(zip.getPath("preprocessor.bin")))) {
+            out.writeObject(new Tripwire());
+        }
+        Tripwire.read = false;
+        IOException e = assertThrows(IOException.class, () -> ModelFiles.load(f));
+        assertTrue(e.getMessage().contains(f + ": entry preprocessor.bin holds a Java-serialized object"), e.getMessage());
+        assertFalse(Tripwire.read, "nothing was deserialized");
+    }
+
+    @Test
+    void entriesBeyondTheLimitAreRefusedByTheirRealSize() throws Exception {
+        Path f = tmp.resolve("limit.zip");
+        ModelFiles.save(model, f, true, Map.of());
+        long real;
+        try (ZipFile z = new ZipFile(f.toFile())) {
+            real = java.util.Collections.list(z.entries()).stream().mapToLong(java.util.zip.ZipEntry::getSize).sum();
+            ModelFiles.checkEntries(z, f, real);
+            IOException e = assertThrows(IOException.class, () -> ModelFiles.checkEntries(z, f, real - 1));
+            assertTrue(e.getMessage().contains(f + ": its entries hold more than the " + (real - 1) + " bytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void whatAnInterruptedSaveLeavesIsRemovedAndNothingElse() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("leftovers"));
+        Path zipfs = Files.writeString(dir.resolve("zipfstmp4711093.tmp"), "the zip file system's copy");
+        Path atomic = Files.writeString(dir.resolve(".checkpoint.zip.3kq9.tmp"), "half a checkpoint");
+        Path mine = Files.writeString(dir.resolve("zipfstmp-notes.txt"), "kept");
+        Path model = Files.writeString(dir.resolve("checkpoint.zip"), "kept");
+        assertEquals(Set.of(zipfs, atomic), Set.copyOf(ModelFiles.removeLeftovers(dir)));
+        assertTrue(Files.exists(mine) && Files.exists(model));
+    }
 }

@@ -8,7 +8,9 @@ import org.armfer.train.WeightDecayMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -85,6 +87,15 @@ public final class RecipeOptions {
     @Option(names = "--no-memory-check", description = "Train even when the batch is estimated not to fit this machine's memory.")
     boolean noMemoryCheck;
 
+    /** The flag of each recipe field (what error messages name). */
+    public static final Map<String, String> OPTION_OF_FIELD = Map.ofEntries(Map.entry("model", "--model"),
+            Map.entry("inputSize", "--input-size"), Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch"),
+            Map.entry("accumulate", "--accumulate"), Map.entry("optimizer", "--optimizer"), Map.entry("learningRate", "--lr"),
+            Map.entry("momentum", "--momentum"), Map.entry("lrSchedule", "--lr-schedule"), Map.entry("lrDecay", "--lr-decay"),
+            Map.entry("weightDecay", "--weight-decay"), Map.entry("weightDecayMode", "--weight-decay-mode"),
+            Map.entry("augmentation", "--augment"), Map.entry("mrr", "--mrr"), Map.entry("pretrained", "--from-scratch"),
+            Map.entry("valFraction", "--val-fraction"));
+
     /** Whether the memory check was turned off. */
     public boolean memoryCheck() {
         return !noMemoryCheck;
@@ -133,7 +144,41 @@ public final class RecipeOptions {
     /** {@code config} with the recipe resolved (a usage error for an unknown recipe or a bad value). */
     public TrainConfig resolve(TrainConfig config) {
         Map<String, Object> o = overrides();
-        return parse(() -> config.resolve(recipe, o));
+        return parse(() -> config.resolve(recipe, o), o);
+    }
+
+    /**
+     * {@code stored} (the recipe of a run being resumed) with the {@code --epochs} given, if any; a usage error for a
+     * bad value.
+     */
+    public Recipe withEpochs(Recipe stored) {
+        Map<String, Object> o = overrides();
+        Object e = o.get("epochs");
+        return e == null ? stored : parse(() -> stored.with(Map.of("epochs", e)), o);
+    }
+
+    /**
+     * On {@code --resume}: the recipe flags given (other than {@code --epochs}) whose values differ from the run's
+     * recipe {@code stored}, each as "--lr 0.5 (the run has 0.001)"; empty when the flags repeat the run's settings.
+     */
+    public List<String> resumeConflicts(Recipe stored) {
+        List<String> out = new ArrayList<>();
+        if (recipe != null && !recipe.strip().equals(stored.name())) {
+            out.add("--recipe " + org.armfer.io.Excerpt.of(recipe) + " (the run has " + stored.name() + ")");
+        }
+        var tree = org.armfer.train.Json.MAPPER.valueToTree(stored);
+        for (Map.Entry<String, Object> e : overrides().entrySet()) {
+            if (e.getKey().equals("epochs")) continue;
+            var given = org.armfer.train.Json.MAPPER.valueToTree(e.getValue());
+            var had = tree.get(e.getKey());
+            boolean same = had != null && (had.equals(given) || (had.isNumber() && given.isNumber()
+                    && had.doubleValue() == given.doubleValue()));
+            if (!same) {
+                out.add(OPTION_OF_FIELD.getOrDefault(e.getKey(), e.getKey()) + " " + org.armfer.io.Excerpt.of(given.asText())
+                        + " (the run has " + (had == null ? "none" : had.asText()) + ")");
+            }
+        }
+        return out;
     }
 
     private static void put(Map<String, Object> o, String field, Object value) {
@@ -143,8 +188,19 @@ public final class RecipeOptions {
     }
 
     private <T> T parse(java.util.function.Supplier<T> s) {
+        return parse(s, Map.of());
+    }
+
+    /** A bad recipe field becomes a usage error naming its flag when the flag was given ({@code given}). */
+    private <T> T parse(java.util.function.Supplier<T> s, Map<String, Object> given) {
         try {
             return s.get();
+        } catch (Recipe.BadField e) {
+            String option = OPTION_OF_FIELD.get(e.field());
+            String message = option != null && given.containsKey(e.field())
+                    ? option + " " + e.value() + " is not allowed; allowed: " + e.allowed() + " (recipe field " + e.field() + ")"
+                    : e.getMessage() + (option != null ? " (set it with " + option + ")" : "");
+            throw new CommandLine.ParameterException(mixee.commandLine(), message, e);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage(), e);
         }
