@@ -106,9 +106,38 @@ public final class DataSpec {
      * validation when the dataset has no validation split of its own.
      */
     public Splits splits(double valFraction) {
-        DatasetIndex own = FerIterators.index(config(Split.TRAIN, 1, 1, 3, null).build());
+        return splits(valFraction, (Split[]) null);
+    }
+
+    /**
+     * As {@link #splits(double)} for a caller that reads only {@code read} of the run's splits (a search reads
+     * {@code TRAIN} and {@code VALIDATION}): the strict checks (a missing image, an image outside the root) apply to
+     * the files' rows of those splits, so a RAF-DB copy whose test images are missing searches fine; an iterator over
+     * another split still fails on its bad rows. Null or empty: every split, checked before the run starts.
+     */
+    public Splits splits(double valFraction, Split... read) {
+        FerDataConfig.Builder b = config(Split.TRAIN, 1, 1, 3, null);
+        java.util.Set<Split> reads = read == null || read.length == 0 ? null : java.util.EnumSet.copyOf(java.util.List.of(read));
+        java.util.Set<Split> files = null;
+        if (reads != null) {
+            // which of the files' splits those are: validation held out of train reads train; AffectNet's test is its validation
+            files = java.util.EnumSet.noneOf(Split.class);
+            for (Split s : reads) {
+                files.add(s);
+                if (s == Split.VALIDATION) files.add(Split.TRAIN);
+                if (s == Split.TEST && (dataset() == FerDataset.AFFECTNET7 || dataset() == FerDataset.AFFECTNET8)) {
+                    files.add(Split.VALIDATION);
+                }
+            }
+            b.readSplits(files);
+        }
+        DatasetIndex own = FerIterators.index(b.build());
         HoldOutSplit holdOut = HoldOutSplit.needed(own) ? new HoldOutSplit(valFraction, splitSeed) : null;
-        return new Splits(holdOut, holdOut == null ? own : holdOut.apply(own));
+        DatasetIndex index = holdOut == null ? own : holdOut.apply(own);
+        for (Split s : reads == null ? java.util.EnumSet.allOf(Split.class) : reads) {
+            index.requireReadable(s);
+        }
+        return new Splits(holdOut, index, files);
     }
 
     @Override
@@ -120,10 +149,12 @@ public final class DataSpec {
     public final class Splits {
         private final HoldOutSplit holdOut;
         private final DatasetIndex index;
+        private final java.util.Set<Split> fileSplits;
 
-        Splits(HoldOutSplit holdOut, DatasetIndex index) {
+        Splits(HoldOutSplit holdOut, DatasetIndex index, java.util.Set<Split> fileSplits) {
             this.holdOut = holdOut;
             this.index = index;
+            this.fileSplits = fileSplits;
         }
 
         /** The hold-out validation is drawn with, or null when the dataset's own validation split is used. */
@@ -157,7 +188,7 @@ public final class DataSpec {
             boolean train = split == Split.TRAIN;
             boolean augment = train && augmentation != null && augmentation != Augmentation.Policy.NONE;
             FerDataConfig.Builder b = config(split, batchSize, imageSize, channels, holdOut).mrr(train && mrr).seed(seed)
-                    .augment(augment);
+                    .augment(augment).readSplits(fileSplits);
             if (augment) {
                 b.augmentation(augmentation);
             }

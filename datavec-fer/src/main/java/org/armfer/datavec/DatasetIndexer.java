@@ -54,7 +54,7 @@ final class DatasetIndexer {
             DatasetLayout.Found found = layout.index(root, context);
             listedTwice(context);
             DatasetIndex index = new DatasetIndex(dataset, root, found.description(), found.splits(), context.samples(),
-                    context.problems.list, context.problems.excluded);
+                    context.problems.list, context.problems.excluded, context.problems.heldBack);
             logSummary(index);
             return index;
         }

@@ -23,6 +23,7 @@ public final class FerDataConfig {
     private final Map<String, FerLabel> folderLabels;
     private final Augmentation.Policy augmentation;
     private final HoldOutSplit holdOut;
+    private final java.util.Set<Split> readSplits;
 
     private FerDataConfig(Builder b) {
         this.dataset = Objects.requireNonNull(b.dataset, "dataset");
@@ -32,6 +33,7 @@ public final class FerDataConfig {
         if (b.imageSize < 1) throw new IllegalArgumentException("imageSize must be >= 1; got " + b.imageSize);
         if (b.channels != 1 && b.channels != 3) throw new IllegalArgumentException("channels must be 1 or 3; got " + b.channels);
         this.holdOut = b.holdOut;
+        this.readSplits = b.readSplits == null ? null : java.util.Set.copyOf(b.readSplits);
         java.util.Set<Split> splits = holdOut == null ? dataset.splits() : HoldOutSplit.splits(dataset);
         if (!splits.contains(split)) {
             throw new IllegalArgumentException(dataset.cliName() + " has no " + split.cliName() + " split; it has " + splits
@@ -88,8 +90,15 @@ public final class FerDataConfig {
     /** Explicit class-folder names for {@link FerLayout#FOLDERS}, or null for the documented defaults. */
     public Map<String, FerLabel> folderLabels() { return folderLabels; }
 
+    /**
+     * The splits of the dataset's files the caller reads (null: all). Under STRICT only their bad rows fail the
+     * indexing; a bad row of another split (a missing RAF-DB test image, for a search) fails only a reader of that
+     * split ({@link DatasetIndex#requireReadable}).
+     */
+    public java.util.Set<Split> readSplits() { return readSplits; }
+
     LayoutOptions options() {
-        return new LayoutOptions(layout, folderLabels);
+        return new LayoutOptions(layout, folderLabels, readSplits);
     }
 
     @Override
@@ -121,6 +130,7 @@ public final class FerDataConfig {
         private Map<String, FerLabel> folderLabels;
         private Augmentation.Policy augmentation = Augmentation.Policy.REFERENCE;
         private HoldOutSplit holdOut;
+        private java.util.Set<Split> readSplits;
 
         public Builder dataset(FerDataset d) { this.dataset = d; return this; }
         public Builder root(Path root) { this.root = root; return this; }
@@ -146,6 +156,9 @@ public final class FerDataConfig {
          * defaults; e.g. {@link DatasetLabels#AFFECTNET_ALPHABETICAL_FOLDERS}. A folder not in the map is an error.
          */
         public Builder folderLabels(Map<String, FerLabel> m) { this.folderLabels = m == null ? null : new LinkedHashMap<>(m); return this; }
+
+        /** The splits of the files the caller reads ({@link FerDataConfig#readSplits}; default: all). */
+        public Builder readSplits(java.util.Set<Split> splits) { this.readSplits = splits; return this; }
 
         public FerDataConfig build() {
             return new FerDataConfig(this);

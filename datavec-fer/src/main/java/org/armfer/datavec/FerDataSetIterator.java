@@ -53,6 +53,7 @@ public final class FerDataSetIterator implements DataSetIterator {
     }
 
     FerDataSetIterator(DatasetIndex index, FerDataConfig config) {
+        index.requireReadable(config.split());
         this.samples = index.samples(config.split());
         this.config = config;
         this.numClasses = index.dataset().numClasses();

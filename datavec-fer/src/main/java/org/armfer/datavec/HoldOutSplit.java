@@ -134,8 +134,13 @@ public final class HoldOutSplit {
         samples.put(Split.TRAIN, Collections.unmodifiableList(kept));
         samples.put(Split.VALIDATION, Collections.unmodifiableList(validation));
         samples.put(Split.TEST, isAffectNet(index.dataset()) ? index.samples(Split.VALIDATION) : index.samples(Split.TEST));
+        // the held-back problems follow their rows: train's into train and validation, the test split's into test
+        Map<Split, List<Problem>> heldBack = new EnumMap<>(Split.class);
+        heldBack.put(Split.TRAIN, index.heldBack(Split.TRAIN));
+        heldBack.put(Split.VALIDATION, index.heldBack(Split.TRAIN));
+        heldBack.put(Split.TEST, isAffectNet(index.dataset()) ? index.heldBack(Split.VALIDATION) : index.heldBack(Split.TEST));
         return new DatasetIndex(index.dataset(), index.root(), index.layout() + " + " + this, index.layoutSplits(), samples,
-                index.problems(), index.excludedByRule());
+                index.problems(), index.excludedByRule(), heldBack);
     }
 
     /** One id per example: its file relative to {@code root} (as '/'-separated text), and ":line" when it has one. */

@@ -20,7 +20,7 @@ final class IndexContext {
 
     IndexContext(FerDataset dataset, Path root, SkipPolicy policy, LayoutOptions options) {
         this.dataset = dataset;
-        this.problems = new Problems(policy);
+        this.problems = new Problems(policy, options.strictSplits());
         this.folderLabels = options.folderLabels();
         this.files = new DatasetFiles(root);
         for (Split s : Split.values()) samples.put(s, new ArrayList<>());
@@ -41,6 +41,15 @@ final class IndexContext {
     /** A bad row or file: fails under STRICT, else is listed. */
     void problem(Path file, long line, String reason) {
         problems.add(file, line, reason);
+    }
+
+    /**
+     * A bad row or file of {@code split}: under STRICT it fails the indexing when the caller reads that split
+     * ({@link LayoutOptions#strictSplits}), else whoever reads the split later ({@link DatasetIndex#requireReadable});
+     * under SKIP it is listed.
+     */
+    void problem(Split split, Path file, long line, String reason) {
+        problems.add(split, file, line, reason);
     }
 
     /** A row left out by a documented rule. */

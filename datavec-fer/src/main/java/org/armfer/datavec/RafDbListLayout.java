@@ -83,7 +83,8 @@ final class RafDbListLayout implements DatasetLayout {
         int dot = name.lastIndexOf('.');
         String aligned = (dot < 0 ? name : name.substring(0, dot)) + "_aligned" + (dot < 0 ? ".jpg" : name.substring(dot));
         Path img = images.resolve(aligned);
-        Path real = context.files.check(img, images, "image", why -> context.problem(labels, lineNo, why));
+        // a missing test image fails whoever reads the test split, not a search that reads train and validation
+        Path real = context.files.check(img, images, "image", why -> context.problem(split, labels, lineNo, why));
         if (real != null) {
             context.add(split, new Sample(labels, lineNo, DatasetLabels.RAFDB_TO_CANONICAL[label], new FileSource(img, real, null)));
         }
