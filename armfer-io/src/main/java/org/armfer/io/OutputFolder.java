@@ -78,7 +78,7 @@ public final class OutputFolder implements AutoCloseable {
         List<String> foreign = new ArrayList<>();
         long count;
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> entries = s.filter(p -> !isOurs(p)).toList();
+            List<Path> entries = s.filter(p -> !isOurs(p)).sorted().toList();
             count = entries.size();
             for (Path p : entries) {
                 if (foreign.size() == NAMED) break;

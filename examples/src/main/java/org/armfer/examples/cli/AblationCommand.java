@@ -77,6 +77,36 @@ public final class AblationCommand implements Callable<Integer> {
             out = Path.of("runs", "ablation-" + data.dataset + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
+        Cli.requireOutputFolder(spec, "--out", out, KIND, AblationCommand::isEarlierRun);
+        // every configuration's options and ARM geometry are checked before the first one trains
+        TrainConfig checked = new TrainConfig();
+        checked.data = data.spec();
+        checked.model = model.spec();
+        recipe.resolve(checked);
+        for (String set : names) {
+            model.checkArm(checked, set);
+        }
+        try (org.armfer.io.OutputFolder folder = Cli.claim(spec, "--out", out, KIND, AblationCommand::isEarlierRun)) {
+            return run(names);
+        }
+    }
+
+    /** The {@link org.armfer.io.OutputFolder} kind of an ablation's folder (each configuration's subfolder is a train run). */
+    static final String KIND = "ablation";
+
+    /** An ablation folder written before folders were marked: its table, or a configuration's finished result. */
+    static boolean isEarlierRun(Path dir) {
+        if (Files.isRegularFile(dir.resolve(CSV))) {
+            return true;
+        }
+        try (var s = Files.list(dir)) {
+            return s.anyMatch(p -> Files.isRegularFile(p.resolve(RESULT)) || TrainRun.isEarlierRun(p));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private int run(List<String> names) throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String set : names) {
@@ -84,7 +114,7 @@ public final class AblationCommand implements Callable<Integer> {
             Map<String, Object> row;
             if (Files.isRegularFile(dir.resolve(RESULT))) {
                 @SuppressWarnings("unchecked")
-                Map<String, Object> r = Json.MAPPER.readValue(dir.resolve(RESULT).toFile(), LinkedHashMap.class);
+                Map<String, Object> r = Json.read(dir.resolve(RESULT), LinkedHashMap.class);
                 row = r;
                 o.println(set + ": already done in " + dir);
             } else {

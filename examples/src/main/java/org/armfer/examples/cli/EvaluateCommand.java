@@ -63,9 +63,33 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--split: " + e.getMessage());
         }
-        ModelFiles.Loaded loaded = source.load(d);
+        source.check();
         Path modelFile = source.modelFile != null ? source.modelFile : source.weights;
-        ModelEvaluation.Result r = ModelEvaluation.run(loaded.model(), loaded.card(), d, s, batch, check);
+        Path dir = out != null ? out : (modelFile == null ? Path.of(".") : modelFile.toAbsolutePath().getParent())
+                .resolve("evaluate-" + d.dataset + "-" + s.name().toLowerCase(Locale.ROOT));
+        Cli.requireOutputFolder(spec, "--out", dir, KIND, EvaluateCommand::isEarlierRun);
+        try (org.armfer.io.OutputFolder folder = Cli.claim(spec, "--out", dir, KIND, EvaluateCommand::isEarlierRun)) {
+            return evaluate(d, s, modelFile, dir);
+        }
+    }
+
+    /** The {@link org.armfer.io.OutputFolder} kind of an evaluation's report folder. */
+    static final String KIND = "evaluate";
+
+    /** A report folder written before folders were marked. */
+    static boolean isEarlierRun(Path dir) {
+        return java.nio.file.Files.isRegularFile(dir.resolve("metrics.json"));
+    }
+
+    private int evaluate(DataSpec d, Split s, Path modelFile, Path dir) throws Exception {
+        ModelFiles.Loaded loaded = source.load(d);
+        ModelEvaluation.Result r;
+        try {
+            r = ModelEvaluation.run(loaded.model(), loaded.card(), d, s, batch, check);
+        } catch (IllegalStateException e) {
+            if (e instanceof org.armfer.datavec.FerDataException) throw e;
+            throw new IllegalStateException(modelFile + ": " + e.getMessage(), e);
+        }
         Metrics m = r.metrics();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "%s on %s, %s split (%d images)%nWA %s  UA %s%n%n", modelFile, d.dataset,
@@ -98,9 +122,6 @@ public final class EvaluateCommand implements Callable<Integer> {
                 summary.add(new String[]{"GarMode.BATCH", refLine});
             }
         }
-        Path dir = out != null ? out : modelFile.toAbsolutePath().getParent()
-                .resolve("evaluate-" + d.dataset + "-" + s.name().toLowerCase(Locale.ROOT));
-        java.nio.file.Files.createDirectories(dir);
         java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
         json.put("model", modelFile.toString());
         json.putAll(r.json());

@@ -59,16 +59,30 @@ public final class ModelFileOptions {
      *
      * @param dataDefault the dataset calibration falls back to (evaluate's --dataset), or null
      */
-    ModelFiles.Loaded load(DataSpec dataDefault) throws IOException {
+    /** The usage checks of {@link #load} alone (which options go together), before anything is read or written. */
+    void check() {
         CommandLine cl = mixee.commandLine();
         if ((modelFile == null) == (weights == null)) {
             throw new CommandLine.ParameterException(cl, "give either --model-file ZIP (a model written by armfer) or --weights FILE"
                     + " (the ARM reference's checkpoint)");
         }
+        if (modelFile != null && (gar != null || calibrationDataset != null || calibrationRoot != null)) {
+            throw new CommandLine.ParameterException(cl, "--gar and --calibration-* go with --weights: a model file has its running GAR");
+        }
+        if (weights != null && gar == null) {
+            throw new CommandLine.ParameterException(cl, "--weights needs --gar batch or --gar calibrate: the reference checkpoint has"
+                    + " no running GAR (batch: SA takes GAR from each batch, as the reference; calibrate: GAR averaged over training"
+                    + " images, predictions independent of the batch)");
+        }
+        if (gar != null && !gar.equalsIgnoreCase("batch") && !gar.equalsIgnoreCase("calibrate")) {
+            throw new CommandLine.ParameterException(cl, "--gar must be batch or calibrate; got " + Cli.shown(gar));
+        }
+    }
+
+    ModelFiles.Loaded load(DataSpec dataDefault) throws IOException {
+        CommandLine cl = mixee.commandLine();
+        check();
         if (modelFile != null) {
-            if (gar != null || calibrationDataset != null || calibrationRoot != null) {
-                throw new CommandLine.ParameterException(cl, "--gar and --calibration-* go with --weights: a model file has its running GAR");
-            }
             return ModelFiles.loadWithCard(modelFile);
         }
         if (gar == null) {
@@ -85,7 +99,8 @@ public final class ModelFileOptions {
             case "auto" -> TorchWeights.ClassOrder.AUTO;
             case "reference" -> TorchWeights.ClassOrder.REFERENCE_RAF;
             case "canonical" -> TorchWeights.ClassOrder.CANONICAL;
-            default -> throw new CommandLine.ParameterException(cl, "--class-order must be auto, reference or canonical; got " + classOrder);
+            default -> throw new CommandLine.ParameterException(cl, "--class-order must be auto, reference or canonical; got "
+                    + Cli.shown(classOrder));
         };
         if (classes != 7 && classes != 8) {
             throw new CommandLine.ParameterException(cl, "--classes must be 7 or 8; got " + classes);

@@ -114,26 +114,42 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--no-annotate", description = "Do not write annotated images or video.")
     boolean noAnnotate;
 
+    @Option(names = "--skip-bad", description = "Skip images that cannot be read (corrupt, truncated, too large), list them on"
+            + " stderr and under \"skipped\" in the JSON, and predict the others (default: stop at the first, naming it).")
+    boolean skipBad;
+
+    /** The {@link org.armfer.io.OutputFolder} kind of a prediction's --out folder. */
+    static final String KIND = "predict";
+
     @Override
     public Integer call() throws Exception {
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
         Cli.require(spec, every >= 1, "--every must be >= 1; got " + every);
         Cli.require(spec, maxFrames >= 0, "--max-frames must be >= 0; got " + maxFrames);
-        Cli.require(spec, margin >= 0 && margin <= 2, "--margin must be between 0 and 2; got " + margin);
-        Cli.require(spec, minFace >= 12, "--min-face must be >= 12 pixels; got " + minFace);
+        Cli.range(spec, "--margin", margin, 0, 2);
+        Cli.atLeast(spec, "--min-face", minFace, 12);
         Cli.require(spec, (input == null) != (webcam == null), input == null
                 ? "give an image, a folder or a video, or --webcam" : "give either INPUT or --webcam, not both");
         Cli.require(spec, !(noDetect && yunet != null), "--no-detect and --yunet exclude each other");
         Cli.require(spec, webcam == null || webcam >= 0, "--webcam device must be >= 0; got " + webcam);
         if (input != null && !Files.exists(input)) {
-            throw new IllegalArgumentException(input + " is neither an image, a folder nor a video: it does not exist");
+            throw new CommandLine.ParameterException(spec.commandLine(), input + " is neither an image, a folder nor a video: it"
+                    + " does not exist");
+        }
+        source.check();
+        if (json != null) {
+            Cli.requireReplaceable(spec, "--json", json, "a predictions JSON of armfer predict",
+                    head -> head.startsWith("{") && head.contains("\"model\" :"));
         }
         boolean video = webcam != null || (Files.isRegularFile(input) && VIDEO_EXTENSIONS.contains(extension(input)));
         Cli.require(spec, !(video && noDetect), "--no-detect is for aligned face images, not for video");
         Path dir = out != null ? out : Path.of("runs", "predict-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         // everything that can be checked without the model is checked first: bad inputs, clashing outputs, the detector
         Outputs plan = video ? videoOutputs(dir) : imageOutputs(images(input), dir);
-        try (FaceDetector faces = noDetect ? null : detector()) {
+        Cli.requireOutputFolder(spec, "--out", dir, KIND, PredictCommand::isEarlierRun);
+        try (FaceDetector faces = noDetect ? null : detector();
+             org.armfer.io.OutputFolder folder = Cli.claim(spec, "--out", dir, KIND, PredictCommand::isEarlierRun)) {
+            removeLeftovers(plan);
             org.armfer.train.ModelFiles.Loaded loaded = source.load(null);
             ComputationGraph model = loaded.model();
             ModelCard card = loaded.card();
@@ -184,12 +200,40 @@ public final class PredictCommand implements Callable<Integer> {
         return new Outputs(dir, jsonFile, csvFile, List.of(), Map.of(), videoOut);
     }
 
-    private static void neverOverwrite(List<Path> inputs, List<Path> outputs) {
+    private void neverOverwrite(List<Path> inputs, List<Path> outputs) {
         Set<Path> in = new HashSet<>();
         for (Path p : inputs) in.add(p.toAbsolutePath().normalize());
         for (Path o : outputs) {
-            if (in.contains(o.toAbsolutePath().normalize())) {
-                throw new IllegalArgumentException("Output " + o + " would overwrite an input; choose another --out");
+            Cli.require(spec, !in.contains(o.toAbsolutePath().normalize()), "Output " + o + " would overwrite an input;"
+                    + " choose another --out");
+        }
+    }
+
+    /** A prediction folder written before folders were marked. */
+    static boolean isEarlierRun(Path dir) {
+        if (Files.isRegularFile(dir.resolve(JSON))) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".frames.json"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Temporary files a killed run left beside the JSON and CSV it writes ({@code <name>.<uuid>.tmp}). */
+    private static void removeLeftovers(Outputs plan) throws IOException {
+        java.util.List<String> names = new ArrayList<>();
+        if (plan.json() != null) names.add(plan.json().getFileName().toString());
+        if (plan.csv() != null) names.add(plan.csv().getFileName().toString());
+        try (Stream<Path> s = Files.list(plan.dir())) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                for (String name : names) {
+                    if (n.startsWith(name + ".") && n.matches(java.util.regex.Pattern.quote(name) + "\\.[0-9a-f-]{36}\\.tmp")) {
+                        Files.deleteIfExists(p);
+                    }
+                }
             }
         }
     }
@@ -214,17 +258,33 @@ public final class PredictCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         FaceAnnotator annotator = new FaceAnnotator();
         int found = 0;
+        PrintWriter err = spec.commandLine().getErr();
+        List<Map<String, String>> skipped = new ArrayList<>();
         PredictionFiles files = PredictionFiles.open(PredictionFiles.Kind.IMAGES, jsonFile, csvFile, header, predictor.labels(), topK);
         try {
             for (int from = 0; from < images.size(); from += batch) {
-                List<Path> part = images.subList(from, Math.min(images.size(), from + batch));
+                List<Path> all = images.subList(from, Math.min(images.size(), from + batch));
+                List<Path> part = new ArrayList<>();
                 List<BufferedImage> decoded = new ArrayList<>();
-                for (Path p : part) {
+                for (Path p : all) {
                     try {
                         decoded.add(Images.read(p));
+                        part.add(p);
                     } catch (FerDataException e) {
-                        throw new FerDataException("Cannot read image " + p + ": " + (e.problem() != null ? e.problem().reason() : e.getMessage()), e);
+                        String reason = e.problem() != null ? e.problem().reason() : e.getMessage();
+                        if (!skipBad) {
+                            throw new FerDataException("Cannot read image " + p + ": " + reason
+                                    + (images.size() > 1 ? " (--skip-bad skips unreadable images and lists them)" : ""), e);
+                        }
+                        err.println("skipped " + p + ": " + reason);
+                        Map<String, String> entry = new LinkedHashMap<>();
+                        entry.put("image", p.toString());
+                        entry.put("reason", reason);
+                        skipped.add(entry);
                     }
+                }
+                if (part.isEmpty()) {
+                    continue;
                 }
                 List<ImagePrediction> results;
                 try {
@@ -244,16 +304,21 @@ public final class PredictCommand implements Callable<Integer> {
                     files.addImage(p.toString(), r, a == null ? null : a.toString());
                 }
             }
-            files.close();
+            if (skipped.size() == images.size()) {
+                throw new IllegalStateException("none of the " + images.size() + " images could be read (listed above)");
+            }
+            files.close(skipped.isEmpty() ? Map.of() : Map.of("skipped", skipped));
         } catch (IOException | RuntimeException e) {
             files.abort();
             throw e;
         }
         if (json != null) {
-            Files.createDirectories(json.toAbsolutePath().getParent());
-            Files.copy(jsonFile, json, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            copyJson(jsonFile);
         }
-        PrintWriter err = spec.commandLine().getErr();
+        if (!skipped.isEmpty()) {
+            err.printf(Locale.ROOT, "%d of %d images skipped as unreadable (listed above and under \"skipped\" in %s)%n",
+                    skipped.size(), images.size(), jsonFile);
+        }
         if (!noDetect) {
             err.printf(Locale.ROOT, "%d face%s in %d image%s (%s)%n", found, found == 1 ? "" : "s", images.size(),
                     images.size() == 1 ? "" : "s", predictor.describeDetector());
@@ -298,17 +363,17 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     private static void writeImage(BufferedImage img, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
         String format = file.getFileName().toString().endsWith(".jpg") ? "jpg" : "png";
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            if (!ImageIO.write(img, format, tmp.toFile())) {
+        org.armfer.io.AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, format, out)) {
                 throw new IOException("No ImageIO writer for " + format);
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
+    }
+
+    /** The --json copy, written atomically (it was checked to be new or an earlier predictions JSON). */
+    private void copyJson(Path jsonFile) throws IOException {
+        org.armfer.io.AtomicFiles.write(json, out -> Files.copy(jsonFile, out));
     }
 
     /** The image, or the folder's images sorted by name. */
@@ -389,8 +454,7 @@ public final class PredictCommand implements Callable<Integer> {
                 s.faces(), s.seconds(), s.framesPerSecond());
         spec.commandLine().getErr().println("Results: " + jsonFile + ", " + csvFile + (videoOut == null ? "" : ", " + videoOut));
         if (json != null) {
-            Files.createDirectories(json.toAbsolutePath().getParent());
-            Files.copy(jsonFile, json, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            copyJson(jsonFile);
         }
         return 0;
     }

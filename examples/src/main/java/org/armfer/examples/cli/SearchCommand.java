@@ -81,6 +81,9 @@ public final class SearchCommand implements Callable<Integer> {
         Cli.require(spec, candidates >= 0, "--candidates must be >= 0; got " + candidates);
         Cli.require(spec, score.equalsIgnoreCase("wa") || score.equalsIgnoreCase("ua"), "--score must be wa or ua; got " + score);
         Cli.require(spec, kernelRange == null || kernelRange.size() == 2, "--kernel-range takes MIN,MAX");
+        Cli.require(spec, kernelRange == null || (kernelRange.get(0) >= 1 && kernelRange.get(0) <= kernelRange.get(1)),
+                "--kernel-range " + kernelRange + " is not allowed; allowed: MIN,MAX with 1 <= MIN <= MAX");
+        Cli.atLeast(spec, "--max-minutes", maxMinutes, 0);
         DataSpec d = data.spec();
         TrainConfig config = new TrainConfig();
         config.data = d;
@@ -93,8 +96,24 @@ public final class SearchCommand implements Callable<Integer> {
             out = Path.of("runs", "search-" + k.name().toLowerCase(Locale.ROOT) + "-" + d.dataset + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
+        Cli.requireOutputFolder(spec, "--out", out, KIND, SearchCommand::isEarlierRun);
+        try (org.armfer.io.OutputFolder folder = Cli.claim(spec, "--out", out, KIND, SearchCommand::isEarlierRun)) {
+            return search(k, d, config, r, size);
+        }
+    }
+
+    /** The {@link org.armfer.io.OutputFolder} kind of a search's folder. */
+    static final String KIND = "search";
+
+    /** A search folder written before folders were marked. */
+    static boolean isEarlierRun(Path dir) {
+        return java.nio.file.Files.isRegularFile(dir.resolve(org.armfer.hyperparam.SearchReport.CSV));
+    }
+
+    private int search(ArmSearch.Kind k, DataSpec d, TrainConfig config, Recipe r, int size) throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        DataSpec.Splits splits = d.splits(r.valFraction());
+        // candidates train on train and rank on validation: the test split is never indexed strictly nor read
+        DataSpec.Splits splits = d.splits(r.valFraction(), Split.TRAIN, Split.VALIDATION);
         o.println(config.describeRecipe());
         o.println("candidates are ranked on validation: " + splits.validationSource() + ", "
                 + splits.samples(Split.VALIDATION).size() + " images (the test split is not read)");

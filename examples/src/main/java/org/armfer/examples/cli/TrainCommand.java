@@ -48,8 +48,13 @@ public final class TrainCommand implements Callable<Integer> {
             + " (--epochs may raise the total).")
     boolean resume;
 
-    @Option(names = "--ui", description = "Also show DL4J's training UI (StatsListener) on http://localhost:9000.")
+    @Option(names = "--ui", description = "Also show DL4J's training UI (StatsListener) on http://localhost:PORT (--ui-port);"
+            + " DL4J's server listens on all network interfaces.")
     boolean ui;
+
+    @Option(names = "--ui-port", defaultValue = "9000", paramLabel = "PORT",
+            description = "Port of the training UI (default: ${DEFAULT-VALUE}; it must be free).")
+    int uiPort;
 
     @Option(names = "--list-models", description = "List the zoo models and exit.")
     boolean listModels;
@@ -70,20 +75,22 @@ public final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         TrainConfig config;
+        if (out != null) {
+            // --out existing_file or a folder of other files: refused before anything is read or built
+            Cli.requireOutputFolder(spec, "--out", out, TrainRun.KIND, TrainRun::isEarlierRun);
+        }
+        if (ui) {
+            TrainingUi.requirePort(spec, uiPort);
+        }
         if (resume) {
             if (out == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--resume needs --out DIR, the folder of the run to continue");
             }
-            Cli.require(spec, !recipe.anyBut("epochs") && weights == null,
-                    "--resume continues with the settings in " + out.resolve(TrainRun.CONFIG) + "; only --epochs may change");
             config = TrainRun.readConfig(out);
+            ResumeCheck.require(spec, out, config, recipe, data, model, weights);
             Map<String, Object> o = recipe.overrides();
             if (o.containsKey("epochs")) {
-                try {
-                    config.recipe = config.recipe.with(Map.of("epochs", o.get("epochs")));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-                }
+                config.recipe = recipe.withEpochs(config.recipe);
                 config.overrides.put("epochs", o.get("epochs"));
             }
         } else {
@@ -91,17 +98,38 @@ public final class TrainCommand implements Callable<Integer> {
             config.data = data.spec();
             config.model = model.spec();
             recipe.resolve(config);
-            config.weights = weights == null ? null : WeightsOption.resolve(spec, weights).toString();
-            config.armferVersion = org.armfer.examples.Main.version();
+            model.checkArm(config, null);
+            if (weights != null) {
+                WeightsOption.check(spec, weights);
+            }
             if (out == null) {
                 out = Path.of("runs", config.data.dataset + "-" + config.recipe.model() + "-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             }
         }
+        try (org.armfer.io.OutputFolder folder = claim(out)) {
+            if (!resume) {
+                // after the claim: a second run into this folder stops before a download
+                config.weights = weights == null ? null : WeightsOption.resolve(spec, weights).toString();
+                config.armferVersion = org.armfer.examples.Main.version();
+            }
+            return train(config, folder);
+        }
+    }
+
+    private org.armfer.io.OutputFolder claim(Path dir) throws java.io.IOException {
+        try {
+            return TrainRun.claim(dir);
+        } catch (org.armfer.io.OutputFolder.Refused e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + e.getMessage(), e);
+        }
+    }
+
+    private int train(TrainConfig config, org.armfer.io.OutputFolder folder) throws Exception {
         TrainRun run = new TrainRun(config, out).progress(System.err).lines(spec.commandLine().getOut()::println)
-                .reporter(HtmlReport.INSTANCE).memoryCheck(recipe.memoryCheck());
+                .reporter(HtmlReport.INSTANCE).memoryCheck(recipe.memoryCheck()).outputFolder(folder);
         if (ui) {
-            run.listener(TrainingUi.start());
+            run.listener(TrainingUi.start(uiPort));
         }
         TrainRun.Outcome o = run.run(resume);
         Metrics h = o.headline();

@@ -6,7 +6,6 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * What {@code --weights} accepts: a state dict file ({@code .npz}, {@code .pth} or {@code .pt}, read by
@@ -21,16 +20,21 @@ final class WeightsOption {
 
     /** The local file {@code value} names; an unknown name is a usage error (exit 2), a failed download exit 1. */
     static Path resolve(CommandLine.Model.CommandSpec spec, String value) throws IOException {
+        check(spec, value);
         Path p = Path.of(value);
         if (Files.isRegularFile(p)) {
             return p.toAbsolutePath();
         }
-        Optional<PretrainedWeights> w = PretrainedWeights.find(value);
-        if (w.isPresent()) {
-            return w.get().fetch().toAbsolutePath();
+        return PretrainedWeights.find(value).orElseThrow().fetch().toAbsolutePath();
+    }
+
+    /** A usage error unless {@code value} is a file or a registered name (nothing is downloaded). */
+    static void check(CommandLine.Model.CommandSpec spec, String value) {
+        if (Files.isRegularFile(Path.of(value)) || PretrainedWeights.find(value).isPresent()) {
+            return;
         }
-        throw new CommandLine.ParameterException(spec.commandLine(), "--weights " + value + " is neither a file (.npz, .pth or .pt"
-                + " state dict) nor a registered pretrained name " + PretrainedWeights.ids() + " or file name "
+        throw new CommandLine.ParameterException(spec.commandLine(), "--weights " + Cli.shown(value) + " is neither a file"
+                + " (.npz, .pth or .pt state dict) nor a registered pretrained name " + PretrainedWeights.ids() + " or file name "
                 + java.util.Arrays.stream(PretrainedWeights.values()).map(PretrainedWeights::fileName).toList());
     }
 

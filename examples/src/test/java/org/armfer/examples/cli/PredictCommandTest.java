@@ -143,7 +143,7 @@ class PredictCommandTest {
         Files.copy(folder.resolve("c-none.png"), folder.resolve("a-one.annotated.jpg"));
         long size = Files.size(folder.resolve("a-one.annotated.jpg"));
         CliRunner.Result clash = CliRunner.run("predict", folder.toString(), "--model-file", model.toString(), "--out", folder.toString());
-        assertEquals(1, clash.exitCode(), clash.toString());
+        assertEquals(2, clash.exitCode(), "a usage error: " + clash);
         assertTrue(clash.err().contains("a-one.annotated.jpg") && clash.err().contains("overwrite"), clash.toString());
         assertEquals(size, Files.size(folder.resolve("a-one.annotated.jpg")));
         assertFalse(Files.exists(folder.resolve("predictions.json")));
@@ -221,5 +221,45 @@ class PredictCommandTest {
         assertTrue(nan.err().contains("NaN") && nan.err().contains("astronaut.png"), nan.toString());
         assertFalse(nan.out().contains("NaN"), nan.toString());
         assertFalse(Files.exists(tmp.resolve("nan").resolve("predictions.json")), "no result file from a failed run");
+    }
+
+    @Test
+    void aFolderWithOneBadImageFailsNamingItOrSkipsItWithSkipBad() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("one-bad"));
+        BufferedImage face = ImageIO.read(photo("astronaut.png").toFile());
+        ImageIO.write(face, "png", folder.resolve("a.png").toFile());
+        ImageIO.write(face, "jpg", folder.resolve("c.jpg").toFile());
+        byte[] jpeg = Files.readAllBytes(folder.resolve("c.jpg"));
+        Files.write(folder.resolve("b-cut.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 3)); // truncated
+        Path out = tmp.resolve("one-bad-out");
+        CliRunner.Result strict = CliRunner.run("predict", folder.toString(), "--model-file", model.toString(), "--no-detect",
+                "--out", out.toString());
+        assertEquals(1, strict.exitCode(), strict.toString());
+        assertTrue(strict.err().contains("b-cut.jpg") && strict.err().contains("--skip-bad"), strict.toString());
+        assertFalse(Files.exists(out.resolve("predictions.json")), "no result file from a failed run");
+
+        Path json = tmp.resolve("one-bad.json");
+        Files.writeString(json, "my notes, not a predictions file");
+        CliRunner.Result foreign = CliRunner.run("predict", folder.toString(), "--model-file", model.toString(), "--no-detect",
+                "--skip-bad", "--out", out.toString(), "--json", json.toString());
+        assertEquals(2, foreign.exitCode(), foreign.toString());
+        assertTrue(foreign.err().contains("--json " + json + " exists and is not a predictions JSON"), foreign.toString());
+        assertEquals("my notes, not a predictions file", Files.readString(json), "left untouched");
+        Files.delete(json);
+
+        CliRunner.Result skip = CliRunner.run("predict", folder.toString(), "--model-file", model.toString(), "--no-detect",
+                "--skip-bad", "--out", out.toString(), "--json", json.toString());
+        assertEquals(0, skip.exitCode(), skip.toString());
+        assertEquals(2, skip.out().lines().filter(l -> l.contains(".png  ") || l.contains(".jpg  ")).count(), skip.toString());
+        assertTrue(skip.err().contains("skipped " + folder.resolve("b-cut.jpg")) && skip.err().contains("1 of 3 images skipped"),
+                skip.toString());
+        JsonNode result = new ObjectMapper().readTree(out.resolve("predictions.json").toFile());
+        assertEquals(2, result.get("images").size());
+        assertEquals(folder.resolve("b-cut.jpg").toString(), result.get("skipped").get(0).get("image").asText());
+        assertFalse(result.get("skipped").get(0).get("reason").asText().isBlank());
+        assertEquals(result, new ObjectMapper().readTree(json.toFile()), "--json holds the same");
+        // the same folder again: the run's own files are replaced, the --json copy too
+        assertEquals(0, CliRunner.run("predict", folder.toString(), "--model-file", model.toString(), "--no-detect",
+                "--skip-bad", "--out", out.toString(), "--json", json.toString()).exitCode());
     }
 }
