@@ -1,5 +1,6 @@
 package org.armfer.layers.attention;
 
+import org.armfer.layers.GraphBlock;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -29,7 +30,7 @@ import java.util.Objects;
  * {@code P.gate} ({@link SpatialGateVertex}, the output). Parameters: convolutions {@code W}; BatchNorms
  * {@code gamma}, {@code beta}, {@code mean}, {@code var}.
  */
-public final class RotationAwareAttention {
+public final class RotationAwareAttention implements GraphBlock {
 
     static final String WHO = "RotationAwareAttention";
 
@@ -74,11 +75,19 @@ public final class RotationAwareAttention {
      *
      * @return the name of the output vertex, {@code prefix + ".gate"}
      */
+    @Override
     public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
         Objects.requireNonNull(graphBuilder, "graphBuilder");
+        return addTo(graphBuilder, inputVertex, GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO), prefix);
+    }
+
+    /** Adds the attention after {@code inputVertex}, whose output is {@code inputType} (a 4-D NCHW feature map). */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, InputType inputType,
+                        String prefix) {
+        Objects.requireNonNull(graphBuilder, "graphBuilder");
         Objects.requireNonNull(prefix, "prefix");
-        InputType.InputTypeConvolutional in = GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO);
-        long c = in.getChannels();
+        long c = GraphBuilderTypes.nchw(inputType, WHO, "\"" + inputVertex + "\"").getChannels();
         graphBuilder.addLayer(prefix + CONV, GraphBlocks.sameConv(featureKernelSize, c, c, false, new ActivationIdentity()), inputVertex);
         graphBuilder.addLayer(prefix + BN, GraphBlocks.batchNorm(bnDecay, bnEps), prefix + CONV);
         graphBuilder.addLayer(prefix + RELU, GraphBlocks.activation(new ActivationReLU()), prefix + BN);
@@ -90,6 +99,18 @@ public final class RotationAwareAttention {
         graphBuilder.addVertex(prefix + GATE, new SpatialGateVertex(), inputVertex, prefix + SIGMOID);
         return prefix + GATE;
     }
+
+    /** The input's type: the attention reweights the map, keeping its shape. */
+    @Override
+    public InputType outputType(InputType inputType) {
+        return GraphBuilderTypes.nchw(inputType, WHO, "the input vertex");
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "rarn";
+    }
+
 
     public int getFeatureKernelSize() {
         return featureKernelSize;
