@@ -721,12 +721,8 @@ public final class ArmModule implements GraphBlock {
 
         /** Every geometry setting back to {@link #AUTO} and the channel mean to its default: all from the feature map. */
         public Builder autoGeometry() {
-            this.blockSize = AUTO;
-            this.outputChannels = AUTO;
-            this.kernelSize = AUTO;
-            this.stride = AUTO;
-            this.channelMean = null;
-            return this;
+            channelMean = null;
+            return blockSize(AUTO).kernelSize(AUTO).stride(AUTO);
         }
 
         /**

@@ -1,9 +1,7 @@
 package org.armfer.layers;
 
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 import java.util.Objects;
@@ -60,15 +58,6 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
         return new long[]{channels / ((long) r * r), height * r, width * r};
     }
 
-    @Override
-    public void defineParameters(SDLayerParams params) {
-        // no parameters
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> paramTable, SDVariable mask) {

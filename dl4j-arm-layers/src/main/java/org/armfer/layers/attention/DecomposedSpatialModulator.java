@@ -2,6 +2,7 @@ package org.armfer.layers.attention;
 
 import org.armfer.layers.GraphBlock;
 import org.armfer.layers.conv.RepConv;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -75,8 +76,8 @@ public final class DecomposedSpatialModulator implements GraphBlock {
         this.kernelSize = b.kernelSize;
         this.reduction = b.reduction;
         this.dropout = b.dropout;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
         this.reparameterized = b.reparameterized;
     }
 
@@ -256,15 +257,14 @@ public final class DecomposedSpatialModulator implements GraphBlock {
     }
 
     /** Builder with the reference's defaults. Every setter validates its value. */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int kernelSize = 7;
         private int reduction = 8;
         private double dropout = 0.2;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
         private boolean reparameterized = false;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Kernel size k of the large branch: odd, >= 3 (default 7). */
@@ -279,10 +279,7 @@ public final class DecomposedSpatialModulator implements GraphBlock {
 
         /** Channel reduction r >= 1: the branches have C/r output channels (default 8). */
         public Builder reduction(int r) {
-            if (r < 1) {
-                throw new IllegalArgumentException(WHO + ": reduction must be >= 1, got " + r);
-            }
-            this.reduction = r;
+            this.reduction = GraphBlocks.checkPositive(WHO, "reduction", r);
             return this;
         }
 
@@ -295,18 +292,6 @@ public final class DecomposedSpatialModulator implements GraphBlock {
                 throw new IllegalArgumentException(WHO + ": dropout must be in [0, 1) (probability of dropping a channel), got " + p);
             }
             this.dropout = p;
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
             return this;
         }
 

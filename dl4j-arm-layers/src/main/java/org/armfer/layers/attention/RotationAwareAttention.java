@@ -1,6 +1,7 @@
 package org.armfer.layers.attention;
 
 import org.armfer.layers.GraphBlock;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -51,8 +52,8 @@ public final class RotationAwareAttention implements GraphBlock {
     private RotationAwareAttention(Builder b) {
         this.featureKernelSize = b.featureKernelSize;
         this.spatialKernelSize = b.spatialKernelSize;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
     }
 
     public static Builder builder() {
@@ -149,13 +150,12 @@ public final class RotationAwareAttention implements GraphBlock {
     }
 
     /** Builder; every setter validates its value. */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int featureKernelSize = 3;
         private int spatialKernelSize = 7;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Kernel size of the C -> C feature convolution, odd >= 1 (default 3). */
@@ -167,18 +167,6 @@ public final class RotationAwareAttention implements GraphBlock {
         /** Kernel size of the 2 -> 1 spatial convolution, odd >= 1 (default 7, CBAM's). */
         public Builder spatialKernelSize(int k) {
             this.spatialKernelSize = GraphBlocks.checkOddKernel(WHO, "spatialKernelSize", k);
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
             return this;
         }
 

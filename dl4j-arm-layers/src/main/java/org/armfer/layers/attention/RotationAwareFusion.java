@@ -244,10 +244,7 @@ public final class RotationAwareFusion implements MultiLevelBlock {
 
         /** Channels d of every level after its lateral convolution, >= 1 (default 256, FPN's). */
         public Builder channels(int d) {
-            if (d < 1) {
-                throw new IllegalArgumentException(WHO + ": channels must be >= 1, got " + d);
-            }
-            this.channels = d;
+            this.channels = GraphBlocks.checkPositive(WHO, "channels", d);
             return this;
         }
 
@@ -262,10 +259,7 @@ public final class RotationAwareFusion implements MultiLevelBlock {
          * stem and its four stages, as RARN describes). {@link #addTo} itself fuses whatever levels it is given.
          */
         public Builder levels(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException(WHO + ": levels must be >= 1, got " + n);
-            }
-            this.levels = n;
+            this.levels = GraphBlocks.checkPositive(WHO, "levels", n);
             return this;
         }
 

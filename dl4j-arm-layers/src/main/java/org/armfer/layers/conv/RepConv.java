@@ -1,9 +1,9 @@
 package org.armfer.layers.conv;
 
 import org.armfer.layers.GraphBlock;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -75,14 +75,14 @@ public final class RepConv implements GraphBlock {
     private final boolean reparameterized;
 
     private RepConv(Builder b) {
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
         this.outChannels = b.outChannels;
         this.kernelSize = b.kernelSize;
         this.stride = b.stride;
         this.depthwise = b.depthwise;
         this.identity = b.identity;
         this.relu = b.relu;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
         this.reparameterized = b.reparameterized;
     }
 
@@ -353,6 +353,11 @@ public final class RepConv implements GraphBlock {
 
     // ------------------------------------------------------------------------------------------------ getters
 
+    /** Whether {@link #addTo} adds the inference form. */
+    public boolean isReparameterized() {
+        return reparameterized;
+    }
+
     /** Configured output channels, 0 for "as many as the input" (always the input's for depthwise). */
     public int getOutChannels() {
         return outChannels;
@@ -380,16 +385,9 @@ public final class RepConv implements GraphBlock {
         return relu;
     }
 
-    public double getBnDecay() {
-        return bnDecay;
-    }
-
-    public double getBnEps() {
-        return bnEps;
-    }
-
-    public boolean isReparameterized() {
-        return reparameterized;
+    /** BatchNorm decay (DL4J's: 1 - PyTorch's momentum) and epsilon of the training form. */
+    public double[] getBatchNormSettings() {
+        return new double[]{bnDecay, bnEps};
     }
 
     @Override
@@ -415,26 +413,22 @@ public final class RepConv implements GraphBlock {
     }
 
     /** Builder: 3 x 3, stride 1, channels kept, plain convolution, identity branch, ReLU, training form. */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int outChannels;
         private int kernelSize = 3;
         private int stride = 1;
         private boolean depthwise;
         private boolean identity = true;
         private boolean relu = true;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
         private boolean reparameterized;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Output channels >= 1 (default: as many as the input). Not for depthwise convolutions. */
         public Builder outChannels(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException(WHO + ": outChannels must be >= 1, got " + n);
-            }
-            this.outChannels = n;
+            this.outChannels = GraphBlocks.checkPositive(WHO, "outChannels", n);
             return this;
         }
 
@@ -444,12 +438,15 @@ public final class RepConv implements GraphBlock {
             return this;
         }
 
+        /** Whether {@link #addTo} adds the inference form (one convolution with bias) instead (default false). */
+        public Builder reparameterized(boolean on) {
+            this.reparameterized = on;
+            return this;
+        }
+
         /** Stride >= 1 (default 1). */
         public Builder stride(int s) {
-            if (s < 1) {
-                throw new IllegalArgumentException(WHO + ": stride must be >= 1, got " + s);
-            }
-            this.stride = s;
+            this.stride = GraphBlocks.checkPositive(WHO, "stride", s);
             return this;
         }
 
@@ -468,24 +465,6 @@ public final class RepConv implements GraphBlock {
         /** ReLU after the sum (default true); false: no activation (an identity vertex keeps the output's name). */
         public Builder relu(boolean on) {
             this.relu = on;
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
-            return this;
-        }
-
-        /** Whether {@link #addTo} adds the inference form (one convolution with bias) instead (default false). */
-        public Builder reparameterized(boolean on) {
-            this.reparameterized = on;
             return this;
         }
 

@@ -76,6 +76,14 @@ public final class GraphBlocks {
         return eps;
     }
 
+    /** Checks a count or size >= 1, e.g. a stride or a number of channels. */
+    public static int checkPositive(String who, String parameter, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(who + ": " + parameter + " must be >= 1, got " + value);
+        }
+        return value;
+    }
+
     /** Checks an odd kernel size >= 1 (a 'same' convolution of an even kernel would shift the map). */
     public static int checkOddKernel(String who, String parameter, int k) {
         if (k < 1 || k % 2 == 0) {

@@ -1,6 +1,7 @@
 package org.armfer.layers.resize;
 
 import org.armfer.layers.GraphBlock;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -70,8 +71,8 @@ public final class LearnableResizer implements GraphBlock {
         this.residualBlocks = b.residualBlocks;
         this.interpolation = b.interpolation;
         this.leakyReluAlpha = b.leakyReluAlpha;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
     }
 
     public static Builder builder() {
@@ -225,17 +226,16 @@ public final class LearnableResizer implements GraphBlock {
      * Builder with the paper's defaults; without an output size the resizer keeps its input's size (a learned image
      * enhancement in front of the network). Every setter validates its value.
      */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int outputHeight;
         private int outputWidth;
         private int filters = 16;
         private int residualBlocks = 1;
         private Interpolation interpolation = Interpolation.BILINEAR;
         private double leakyReluAlpha = 0.2;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Output height and width, both >= 1, e.g. 224 x 224 for a ViT or ResNet behind it (default: the input's). */
@@ -250,10 +250,7 @@ public final class LearnableResizer implements GraphBlock {
 
         /** Filters F of the inner convolutions, >= 1 (default 16). */
         public Builder filters(int f) {
-            if (f < 1) {
-                throw new IllegalArgumentException(WHO + ": filters must be >= 1, got " + f);
-            }
-            this.filters = f;
+            this.filters = GraphBlocks.checkPositive(WHO, "filters", f);
             return this;
         }
 
@@ -282,18 +279,6 @@ public final class LearnableResizer implements GraphBlock {
                 throw new IllegalArgumentException(WHO + ": leakyReluAlpha must be a finite number >= 0, got " + alpha);
             }
             this.leakyReluAlpha = alpha;
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
             return this;
         }
 
