@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -30,8 +31,10 @@ import java.util.regex.Pattern;
 
 /**
  * Loads a PyTorch state dict, saved as {@code .npz} (one array per key), into an armfer ResNet graph
- * ({@link ResNet18}, {@link ResNet18Arm}, any {@link FerResNet}) or any graph whose vertex names follow torchvision's
- * module names. From a {@code .pth} file:
+ * ({@link ResNet18}, {@link ResNet18Arm}, any {@link FerResNet}: BasicBlock and Bottleneck depths, whose
+ * {@code layer1.0.conv3}, {@code layer1.0.bn3} ... are torchvision's names too), DeSpaM's network ({@link DeSpaMNet},
+ * named after its reference's modules; depthwise weights are permuted from PyTorch's {@code [C, 1, k, k]}) or any graph
+ * whose vertex names follow the PyTorch module names. From a {@code .pth} file:
  * <pre>
  * import torch, numpy as np
  * sd = torch.load("resnet18-f37072fd.pth", map_location="cpu")
@@ -226,7 +229,9 @@ public final class TorchWeights {
                 }
             } else if (DefaultParamInitializer.WEIGHT_KEY.equals(param)) {
                 torch = "weight";
-                if (layer instanceof FeedForwardLayer && v.rank() == 2) {
+                if (layer instanceof DepthwiseConvolution2D) {
+                    v = v.permute(2, 3, 0, 1).dup('c'); // [k, k, C, 1] -> PyTorch's [C, 1, k, k]
+                } else if (layer instanceof FeedForwardLayer && v.rank() == 2) {
                     v = v.transpose().dup('c');
                 }
             } else if (DefaultParamInitializer.BIAS_KEY.equals(param)) {
@@ -280,6 +285,10 @@ public final class TorchWeights {
                     return new Target(BatchNormalizationParamInitializer.GLOBAL_VAR, v, false);
                 default: return null;
             }
+        }
+        if (layer instanceof DepthwiseConvolution2D && "weight".equals(torchParam)) {
+            // PyTorch's depthwise Conv2d(groups = C): [C, 1, k, k]; DL4J's DepthwiseConvolution2D: [k, k, C, 1]
+            return new Target(DefaultParamInitializer.WEIGHT_KEY, v.rank() == 4 ? v.permute(2, 3, 0, 1).dup('c') : v, true);
         }
         if (layer instanceof ConvolutionLayer || layer instanceof DeAlbino) {
             switch (torchParam) {

@@ -4,7 +4,7 @@ import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerPlusPrior;
 import org.armfer.datavec.Split;
 import org.armfer.examples.report.RunReport;
-import org.armfer.zoo.FerResNet;
+import org.armfer.zoo.FerModel;
 import org.armfer.zoo.TorchWeights;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -77,7 +77,7 @@ public final class TrainRun {
 
     /** Builds the model the configuration describes (weights loaded when configured). */
     public static ComputationGraph buildModel(TrainConfig config) throws IOException {
-        FerResNet zoo = config.model.build(config.data.numClasses(), () -> priorFromData(config.data));
+        FerModel zoo = config.model.build(config.data.numClasses(), () -> priorFromData(config.data));
         ComputationGraph graph = zoo.init();
         if (config.weights != null) {
             TorchWeights.Report r = TorchWeights.loadBackbone(graph, Path.of(config.weights));
