@@ -444,9 +444,9 @@ public final class RepConv implements GraphBlock {
             return this;
         }
 
-        /** Stride >= 1 (default 1). */
+        /** Stride >= 1 (default 1; checked by {@link #build()}). */
         public Builder stride(int s) {
-            this.stride = GraphBlocks.checkPositive(WHO, "stride", s);
+            this.stride = s;
             return this;
         }
 
@@ -469,6 +469,7 @@ public final class RepConv implements GraphBlock {
         }
 
         public RepConv build() {
+            GraphBlocks.checkPositive(WHO, "stride", stride);
             if (depthwise && outChannels > 0) {
                 throw new IllegalArgumentException(WHO + ": a depthwise convolution keeps its input's channels; outChannels "
                         + outChannels + " is not allowed with depthwise(true)");
