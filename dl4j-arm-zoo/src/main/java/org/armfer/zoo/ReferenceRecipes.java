@@ -42,7 +42,7 @@ public final class ReferenceRecipes {
                     "Table 1's 'Horizontal Flip 1' and 'Vertical Flip 1' are Keras-style switches: each flip with"
                             + " probability 0.5",
                     "height/width shift 0.28/0.75: Keras' ranges, a shift by a uniform fraction in [-0.28, 0.28] of the"
-                            + " height and [-0.75, 0.75] of the width, zero-filled",
+                            + " height and [-0.75, 0.75] of the width, filled from the nearest edge (Keras' default fill_mode)",
                     "rotation range 90: a uniform angle in [-90, 90] degrees",
                     "input 48x48, FER2013's size (the paper resizes nothing it mentions), gray replicated to 3 channels",
                     "'Normalisation 1': ImageNet's mean and std (the backbone is a torchvision ResNet-152)",
