@@ -1,6 +1,9 @@
 """PyTorch's Adam(weight_decay) on a small ARM network, for armfer-train's CoupledWeightDecayTest.
 
-usage: coupled_adam.py OUT_DIR SEED STEPS LR WEIGHT_DECAY
+usage: coupled_adam.py OUT_DIR SEED STEPS LR WEIGHT_DECAY [OPTIMIZER]
+
+OPTIMIZER: adam (default: Adam(lr, weight_decay)) or sgd-momentum (SGD(lr, momentum=0.9, weight_decay), for
+MomentumSgdTest).
 
 The network has every kind of parameter the reference training decays: a convolution, a BatchNorm (gamma, beta),
 ARM's shared de-albino kernel, its BatchNorm and SA's alpha (the reference's names), and a linear classifier with a
@@ -52,6 +55,7 @@ def save(path, model):
 
 def main():
     out, seed, steps, lr, wd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+    kind = sys.argv[6] if len(sys.argv) > 6 else "adam"
     torch.manual_seed(seed)
     model = Small(3)
     with torch.no_grad():
@@ -62,7 +66,12 @@ def main():
     y = torch.tensor([0, 1, 2, 0, 1, 2])
     save(out + "/initial.npz", model)
     np.savez(out + "/data.npz", x=x.numpy(), y=y.numpy())
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+    if kind == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+    elif kind == "sgd-momentum":
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=wd)
+    else:
+        raise SystemExit("unknown optimizer " + kind)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
     for _ in range(steps):

@@ -12,7 +12,8 @@ import java.util.Locale;
  * with batches of 32 (peak resident memory of {@code ./armfer train --input-size 224 --batch B}, jemalloc preloaded,
  * measured on this project's 2-core machine), that is {@value #BASE_MIB} MiB plus {@value #PER_EXAMPLE_MIB} MiB per
  * example of a (micro-)batch: about 17 GiB for the paper's batch of 256. Other input sizes scale the per-example part
- * by their pixels, ResNet-34 doubles both (twice the layers). It is an estimate, not a bound. The memory available is the machine's free physical memory (or
+ * by their pixels, ResNet-34 doubles both (twice the layers). Other models are estimated as ResNet-18: the figures
+ * are not calibrated for them. It is an estimate, not a bound. The memory available is the machine's free physical memory (or
  * JavaCPP's limit on it, {@code -Dorg.bytedeco.javacpp.maxPhysicalBytes}, when lower). Off the CPU backend (CUDA) the
  * check is skipped: device memory is not known here.
  */

@@ -3,9 +3,8 @@ package org.armfer.train;
 import org.armfer.layers.ArmBlock;
 import org.armfer.layers.ArmModule;
 import org.armfer.layers.GarMode;
+import org.armfer.zoo.FerModel;
 import org.armfer.zoo.FerModels;
-import org.armfer.zoo.FerResNet;
-import org.armfer.zoo.ResNet;
 import org.armfer.layers.loss.LossPDLS;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -74,16 +73,21 @@ public final class ModelSpec {
         }
     }
 
-    /** The ARM configuration with every override applied, or null when the model has no ARM. */
-    public ArmModule arm(FerResNet defaults) {
-        if (!defaults.hasArm()) {
+    /**
+     * The ARM head of {@code model} (a preset builder, its blocks chosen) with every override applied, or null when it
+     * has no ARM head. Settings neither the preset nor an override gives stay derived from the feature map, resolved once
+     * when the model is built.
+     */
+    public ArmModule arm(FerModel.Builder<?> model) {
+        ArmModule head = model.getArm();
+        if (head == null) {
             if (armJson != null || kernelSize != null || stride != null || lambda != null || fixedLambda != null || garMode != null) {
-                throw new IllegalArgumentException("ARM options were given but the model " + model
+                throw new IllegalArgumentException("ARM options were given but the model " + this.model
                         + (blocks != null ? " with blocks '" + blocks + "'" : "") + " has no ARM; use an -arm model or --blocks");
             }
             return null;
         }
-        ArmModule.Builder b = armJson != null ? ArmModule.fromJson(armJson).toBuilder() : defaults.armModule().toBuilder();
+        ArmModule.Builder b = armJson != null ? ArmModule.fromJson(armJson).toBuilder() : head.toBuilder();
         if (blocks != null) b.blocks(ArmBlock.parseSet(blocks));
         if (kernelSize != null) b.kernelSize(kernelSize);
         if (stride != null) b.stride(stride);
@@ -94,15 +98,15 @@ public final class ModelSpec {
     }
 
     /** The zoo model for {@code numClasses}. */
-    public FerResNet build(int numClasses) {
+    public FerModel build(int numClasses) {
         return build(numClasses, null);
     }
 
     public static final List<String> LOSSES = List.of("ce", "pdls", "fpdls");
 
     /** The zoo model for {@code numClasses}; {@code priorFromData} supplies D for pdls/fpdls when no --prior file was given. */
-    public FerResNet build(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
-        FerResNet.Builder<ResNet> b = FerModels.builder(model).numClasses(numClasses)
+    public FerModel build(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
+        FerModel.Builder<?> b = FerModels.builder(model).numClasses(numClasses)
                 .inputShape(channels, requireInputSize(), requireInputSize()).seed(seed).weightDecay(weightDecay)
                 .updater(updater.clone());
         if (blocks != null) {
@@ -112,8 +116,7 @@ public final class ModelSpec {
         if (lossFunction != null) {
             b.loss(lossFunction);
         }
-        FerResNet defaults = b.build();
-        ArmModule arm = arm(defaults);
+        ArmModule arm = arm(b);
         if (arm != null) {
             b.arm(arm);
         }

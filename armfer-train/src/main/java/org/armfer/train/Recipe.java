@@ -10,6 +10,7 @@ import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
@@ -28,13 +29,18 @@ import java.util.Map;
  * @param description     one line for {@code --list-recipes}
  * @param model           the zoo model ({@code FerModels}, e.g. {@code resnet18-arm})
  * @param inputSize       input height and width
- * @param optimizer       {@code adam} (Adam, betas 0.9/0.999, eps 1e-8: PyTorch's defaults), {@code sgd} (plain) or
- *                        {@code nesterovs} (with {@code momentum})
+ * @param optimizer       {@code adam} (Adam, betas 0.9/0.999, eps 1e-8: PyTorch's defaults), {@code adamw} (the same
+ *                        Adam; its weight decay is the decoupled one, so {@code weightDecayMode} must be
+ *                        {@code decoupled} or {@code none}), {@code sgd} (PyTorch's SGD: plain when {@code momentum} is
+ *                        0, else classic momentum, {@link MomentumSgd}) or {@code nesterovs} (DL4J's Nesterov momentum)
  * @param learningRate    the initial learning rate
- * @param momentum        the momentum of {@code nesterovs} (unused otherwise)
+ * @param momentum        the momentum of {@code sgd} and {@code nesterovs} (unused by the Adams)
  * @param lrSchedule      {@code exponential} ({@code lr · lrDecay^epoch}, stepped once per epoch as PyTorch's
- *                        {@code ExponentialLR}) or {@code constant}
- * @param lrDecay         the exponential schedule's factor per epoch, in (0, 1]
+ *                        {@code ExponentialLR}), {@code step} ({@code lr · lrDecay^floor(epoch / lrStep)}, PyTorch's
+ *                        {@code StepLR}), {@code cosine} (PyTorch's {@code CosineAnnealingLR(T_max = epochs)},
+ *                        {@link CosineSchedule}) or {@code constant}
+ * @param lrDecay         the exponential and step schedules' factor, in (0, 1]
+ * @param lrStep          the step schedule's epochs between two decays, >= 1 (unused by the other schedules)
  * @param weightDecay     the weight-decay coefficient, >= 0
  * @param weightDecayMode how it is applied ({@link WeightDecayMode})
  * @param epochs          passes over the training data (with MRR: over each epoch's resampled draw)
@@ -49,11 +55,11 @@ import java.util.Map;
  *                        validation split of its own (see {@code HoldOutSplit})
  */
 public record Recipe(String name, String description, String model, int inputSize, String optimizer, double learningRate,
-                     double momentum, String lrSchedule, double lrDecay, double weightDecay,
+                     double momentum, String lrSchedule, double lrDecay, int lrStep, double weightDecay,
                      WeightDecayMode weightDecayMode, int epochs, int batchSize, int accumulate,
                      Augmentation.Policy augmentation, boolean mrr, boolean pretrained, double valFraction) {
 
-    public static final List<String> OPTIMIZERS = List.of("adam", "sgd", "nesterovs");
+    public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "sgd", "nesterovs");
     /** The smallest input side (ResNet reduces by 32; ARM's geometry is checked on the feature map). */
     public static final int MIN_INPUT_SIZE = 8;
     /**
@@ -87,7 +93,7 @@ public record Recipe(String name, String description, String model, int inputSiz
             return allowed;
         }
     }
-    public static final List<String> SCHEDULES = List.of("exponential", "constant");
+    public static final List<String> SCHEDULES = List.of("exponential", "step", "cosine", "constant");
 
     /** The field names, in declaration order (the keys {@link #with} accepts). */
     public static List<String> fields() {
@@ -151,13 +157,16 @@ public record Recipe(String name, String description, String model, int inputSiz
         require(momentum >= 0 && momentum < 1, "momentum", momentum, "a number in [0, 1)");
         require(SCHEDULES.contains(lrSchedule), "lrSchedule", lrSchedule, SCHEDULES.toString());
         require(lrDecay > 0 && lrDecay <= 1, "lrDecay", lrDecay, "a number in (0, 1]");
+        require(lrStep >= 1, "lrStep", lrStep, "an integer >= 1 (epochs)");
         require(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", weightDecay, "a finite number >= 0");
         require(weightDecayMode != null, "weightDecayMode", null, "coupled, decoupled, none");
+        require(!optimizer.equals("adamw") || weightDecayMode != WeightDecayMode.COUPLED, "weightDecayMode", "coupled",
+                "decoupled or none with optimizer adamw (AdamW's weight decay is decoupled; coupled decay is adam's)");
         require(epochs >= 1, "epochs", epochs, ">= 1");
         require(batchSize >= 1, "batchSize", batchSize, ">= 1");
         require(accumulate >= 1 && batchSize % accumulate == 0, "accumulate", accumulate,
                 "a divisor of batchSize " + batchSize + " (micro-batches of batchSize / accumulate examples)");
-        require(augmentation != null, "augmentation", null, "none, reference, independent");
+        require(augmentation != null, "augmentation", null, "none, reference, independent, rarn, despam");
         require(valFraction > 0 && valFraction < 1, "valFraction", valFraction, "a number in (0, 1)");
         return this;
     }
@@ -175,8 +184,12 @@ public record Recipe(String name, String description, String model, int inputSiz
 
     /** The learning-rate schedule over epochs. */
     public ISchedule schedule() {
-        return lrSchedule.equals("constant") ? new FixedSchedule(learningRate)
-                : new ExponentialSchedule(ScheduleType.EPOCH, learningRate, lrDecay);
+        return switch (lrSchedule) {
+            case "constant" -> new FixedSchedule(learningRate);
+            case "step" -> new StepSchedule(ScheduleType.EPOCH, learningRate, lrDecay, lrStep);
+            case "cosine" -> new CosineSchedule(learningRate, epochs);
+            default -> new ExponentialSchedule(ScheduleType.EPOCH, learningRate, lrDecay);
+        };
     }
 
     /** The learning rate of epoch {@code epoch} (0-based). */
@@ -187,8 +200,8 @@ public record Recipe(String name, String description, String model, int inputSiz
     /** The DL4J updater: the optimizer with the schedule. */
     public IUpdater updater() {
         return switch (optimizer) {
-            case "adam" -> new Adam(schedule());
-            case "sgd" -> new Sgd(schedule());
+            case "adam", "adamw" -> new Adam(schedule());
+            case "sgd" -> momentum > 0 ? new MomentumSgd(schedule(), momentum) : new Sgd(schedule());
             case "nesterovs" -> new Nesterovs(schedule(), momentum);
             default -> throw new IllegalStateException("optimizer " + optimizer);
         };
@@ -198,7 +211,11 @@ public record Recipe(String name, String description, String model, int inputSiz
     public String summary() {
         return String.format(Locale.ROOT, "%s %dx%d, %s lr %s %s%s, weight decay %s %s, %d epochs, batch %d%s, %s augmentation%s%s",
                 model, inputSize, inputSize, optimizer, num(learningRate), lrSchedule,
-                lrSchedule.equals("exponential") ? " " + num(lrDecay) + "/epoch" : "", num(weightDecay),
+                switch (lrSchedule) {
+                    case "exponential" -> " " + num(lrDecay) + "/epoch";
+                    case "step" -> " x" + num(lrDecay) + " every " + lrStep + " epochs";
+                    default -> "";
+                } + (optimizer.equals("sgd") || optimizer.equals("nesterovs") ? ", momentum " + num(momentum) : ""), num(weightDecay),
                 weightDecayMode.cliName(), epochs, batchSize, accumulate > 1 ? " (" + accumulate + " x " + microBatch() + ")" : "",
                 augmentation.cliName(), mrr ? ", MRR" : "", pretrained ? ", ImageNet backbone" : "");
     }

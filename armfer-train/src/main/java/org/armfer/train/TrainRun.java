@@ -5,7 +5,7 @@ import org.armfer.datavec.FerPlusPrior;
 import org.armfer.datavec.Split;
 import org.armfer.io.AtomicFiles;
 import org.armfer.io.OutputFolder;
-import org.armfer.zoo.FerResNet;
+import org.armfer.zoo.FerModel;
 import org.armfer.zoo.TorchWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -181,8 +181,8 @@ public final class TrainRun {
         m.inputSize = r.inputSize();
         m.updater = r.updater();
         m.weightDecay = 0;
-        FerResNet zoo = m.build(numClasses, () -> priorFromData(config.data));
-        ComputationGraphConfiguration conf = r.weightDecayMode().apply(zoo.graphBuilder().build(), r.weightDecay());
+        FerModel zoo = m.build(numClasses, () -> priorFromData(config.data));
+        ComputationGraphConfiguration conf = r.weightDecayMode().apply(zoo.conf(), r.weightDecay());
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
         if (config.weights != null) {

@@ -32,7 +32,7 @@ import java.util.Map;
  *       variance, SA's running GAR).</li>
  *   <li>{@link #DECOUPLED}: DL4J's {@link WeightDecay} ({@link FastWeightDecay}) on the weights only, not biases or
  *       BatchNorm: {@code p -= lr·c·p} after the updater, what armfer's zoo models use by default
- *       ({@code FerResNet.Builder.weightDecay}).</li>
+ *       ({@code FerModel.Builder.weightDecay}).</li>
  *   <li>{@link #NONE}: no decay.</li>
  * </ul>
  */

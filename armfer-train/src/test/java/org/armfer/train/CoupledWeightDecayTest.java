@@ -47,26 +47,36 @@ class CoupledWeightDecayTest {
 
     @TempDir
     static Path dir;
-    static Map<String, INDArray> initial;
-    static Map<String, INDArray> expected;
-    static DataSet batch;
+    static Reference adam;
 
-    @BeforeAll
-    static void pyTorch() throws Exception {
+    /** PyTorch's run: the state dict before and after {@link #STEPS} steps on {@code batch}. */
+    record Reference(Map<String, INDArray> initial, Map<String, INDArray> expected, DataSet batch) {
+    }
+
+    /** Runs coupled_adam.py with {@code optimizer} (adam, sgd-momentum) in {@code dir}. */
+    static Reference pyTorch(Path dir, String optimizer) throws Exception {
         PyTorchScript.run("coupled_adam.py", dir, dir.toString(), "3", Integer.toString(STEPS), Double.toString(LR),
-                Double.toString(WD));
-        initial = Npz.read(dir.resolve("initial.npz"));
-        expected = Npz.read(dir.resolve("final.npz"));
+                Double.toString(WD), optimizer);
         Map<String, INDArray> data = Npz.read(dir.resolve("data.npz"));
         INDArray y = data.get("y");
         INDArray oneHot = Nd4j.zeros(DataType.FLOAT, y.length(), 3);
         for (int i = 0; i < y.length(); i++) oneHot.putScalar(i, y.getInt(i), 1);
-        batch = new DataSet(data.get("x").castTo(DataType.FLOAT), oneHot);
+        return new Reference(Npz.read(dir.resolve("initial.npz")), Npz.read(dir.resolve("final.npz")),
+                new DataSet(data.get("x").castTo(DataType.FLOAT), oneHot));
+    }
+
+    @BeforeAll
+    static void pyTorch() throws Exception {
+        adam = pyTorch(dir, "adam");
     }
 
     /** The PyTorch network in DL4J, named as TorchWeights reads the state dict. */
     static ComputationGraphConfiguration small() {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(LR))
+        return small(new Adam(LR));
+    }
+
+    static ComputationGraphConfiguration small(org.nd4j.linalg.learning.config.IUpdater updater) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(1).updater(updater)
                 .convolutionMode(ConvolutionMode.Truncate).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(8, 8, 3))
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(8).hasBias(false)
@@ -81,15 +91,19 @@ class CoupledWeightDecayTest {
 
     /** The largest |difference| from PyTorch over the trainable parameters, and the one it is in. */
     static Map.Entry<String, Double> trainOnce(ComputationGraphConfiguration conf) throws Exception {
+        return trainOnce(conf, adam);
+    }
+
+    static Map.Entry<String, Double> trainOnce(ComputationGraphConfiguration conf, Reference ref) throws Exception {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
-        TorchWeights.load(net, initial, TorchWeights.Scope.ALL, "initial.npz");
+        TorchWeights.load(net, ref.initial(), TorchWeights.Scope.ALL, "initial.npz");
         for (int i = 0; i < STEPS; i++) {
-            net.fit(batch);
+            net.fit(ref.batch());
         }
         ComputationGraph want = new ComputationGraph(small());
         want.init();
-        TorchWeights.load(want, expected, TorchWeights.Scope.ALL, "final.npz");
+        TorchWeights.load(want, ref.expected(), TorchWeights.Scope.ALL, "final.npz");
         String worst = null;
         double max = -1;
         for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
@@ -149,6 +163,6 @@ class CoupledWeightDecayTest {
         assertTrue(!saved.getConfiguration().toJson().contains(CoupledDecayBatchNormalization.class.getName()),
                 "the saved model needs no armfer-train classes");
         assertEquals(net.params(), saved.params());
-        assertEquals(net.outputSingle(batch.getFeatures()), saved.outputSingle(batch.getFeatures()));
+        assertEquals(net.outputSingle(adam.batch().getFeatures()), saved.outputSingle(adam.batch().getFeatures()));
     }
 }

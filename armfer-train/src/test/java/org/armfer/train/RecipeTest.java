@@ -95,9 +95,9 @@ class RecipeTest {
     @Test
     void decoupledModeIsTheZoosOwnWeightDecay() {
         ComputationGraphConfiguration zoo = FerModels.builder("resnet18-arm").numClasses(7).inputSize(48).weightDecay(1e-4)
-                .build().graphBuilder().build();
+                .build().conf();
         ComputationGraphConfiguration mode = WeightDecayMode.DECOUPLED.apply(FerModels.builder("resnet18-arm").numClasses(7)
-                .inputSize(48).weightDecay(0).build().graphBuilder().build(), 1e-4);
+                .inputSize(48).weightDecay(0).build().conf(), 1e-4);
         int compared = 0;
         for (Map.Entry<String, GraphVertex> e : zoo.getVertices().entrySet()) {
             if (!(e.getValue() instanceof LayerVertex lv)) continue;

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -30,10 +31,13 @@ import java.util.regex.Pattern;
 
 /**
  * Loads a PyTorch state dict into an armfer ResNet graph ({@link ResNet18}, {@link ResNet18Arm}, any
- * {@link FerResNet}) or any graph whose vertex names follow torchvision's module names. The file is what
- * {@code torch.save(model.state_dict(), path)} writes ({@code .pth}/{@code .pt}, read by {@link TorchPth} without
- * Python; a training checkpoint's {@code model_state_dict}, as the ARM reference's {@code train_raf-db.py} saves it, or
- * its {@code state_dict} too) or a {@code .npz} with one array per key, e.g. converted with
+ * {@link FerResNet}: BasicBlock and Bottleneck depths, whose {@code layer1.0.conv3}, {@code layer1.0.bn3} ... are
+ * torchvision's names too), DeSpaM's network ({@link DeSpaMNet}, named after its reference's modules; depthwise weights
+ * are permuted from PyTorch's {@code [C, 1, k, k]}) or any graph whose vertex names follow the PyTorch module names.
+ * The file is what {@code torch.save(model.state_dict(), path)} writes ({@code .pth}/{@code .pt}, read by
+ * {@link TorchPth} without Python; a training checkpoint's {@code model_state_dict}, as the ARM reference's
+ * {@code train_raf-db.py} saves it, or its {@code state_dict} too) or a {@code .npz} with one array per key, e.g.
+ * converted with
  * <pre>
  * import torch, numpy as np
  * ckpt = torch.load("epoch70_acc0.9055.pth", map_location="cpu")
@@ -384,7 +388,9 @@ public final class TorchWeights {
                 }
             } else if (DefaultParamInitializer.WEIGHT_KEY.equals(param)) {
                 torch = "weight";
-                if (layer instanceof FeedForwardLayer && v.rank() == 2) {
+                if (layer instanceof DepthwiseConvolution2D) {
+                    v = v.permute(2, 3, 0, 1).dup('c'); // [k, k, C, 1] -> PyTorch's [C, 1, k, k]
+                } else if (layer instanceof FeedForwardLayer && v.rank() == 2) {
                     v = v.transpose().dup('c');
                 }
             } else if (DefaultParamInitializer.BIAS_KEY.equals(param)) {
@@ -438,6 +444,10 @@ public final class TorchWeights {
                     return new Target(BatchNormalizationParamInitializer.GLOBAL_VAR, v, false);
                 default: return null;
             }
+        }
+        if (layer instanceof DepthwiseConvolution2D && "weight".equals(torchParam)) {
+            // PyTorch's depthwise Conv2d(groups = C): [C, 1, k, k]; DL4J's DepthwiseConvolution2D: [k, k, C, 1]
+            return new Target(DefaultParamInitializer.WEIGHT_KEY, v.rank() == 4 ? v.permute(2, 3, 0, 1).dup('c') : v, true);
         }
         if (layer instanceof ConvolutionLayer || layer instanceof DeAlbino) {
             switch (torchParam) {

@@ -19,8 +19,13 @@ final class PyTorchReference {
 
     /** Writes weights.npz and io.npz for {@code mode} into {@code dir}; fails with what to install when torch is missing. */
     static void make(String mode, Path dir, int seed) throws IOException, InterruptedException {
-        Path script = dir.resolve("make_reference.py");
-        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/make_reference.py")) {
+        make("make_reference.py", mode, dir, seed);
+    }
+
+    /** As {@link #make(String, Path, int)} with another script of the test resources' {@code parity/} folder. */
+    static void make(String scriptName, String mode, Path dir, int seed) throws IOException, InterruptedException {
+        Path script = dir.resolve(scriptName);
+        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/" + scriptName)) {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         if (!new File(PYTHON).canExecute()) {

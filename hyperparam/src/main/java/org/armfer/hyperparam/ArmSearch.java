@@ -1,6 +1,7 @@
 package org.armfer.hyperparam;
 
 import org.armfer.layers.ArmBlock;
+import org.armfer.layers.ArmGeometry;
 import org.armfer.train.ModelCard;
 import org.armfer.train.Recipe;
 import org.armfer.train.WeightDecayMode;
@@ -42,7 +43,7 @@ import java.util.function.Supplier;
 /**
  * The ready-made ARM searches, run with Arbiter. Two kinds:
  * <ul>
- *   <li>{@link Kind#SWEEP}: the paper's Figure 6. DA alone (with its BatchNorm; no FA, no SA) on ResNet-18's final
+ *   <li>{@link Kind#SWEEP}: the paper's Figure 6. DA alone (no BatchNorm, as §4.5; no FA, no SA) on ResNet-18's final
  *       feature map, stride 1, every kernel size in a range (default 1 to the map's side: 1..7 at 224x224 input, 1..2 at
  *       48x48), as an Arbiter grid search ({@code GridSearchCandidateGenerator}, in order).</li>
  *   <li>{@link Kind#RANDOM}: full ARM (FA+DA+SA), an Arbiter random search ({@code RandomSearchGenerator}) over the DA
@@ -124,11 +125,16 @@ public final class ArmSearch {
     // ------------------------------------------------------------------------------------------------ spaces
 
     /**
-     * The paper's Figure 6 sweep: DA alone (BatchNorm after it, as in the reference), stride 1, kernel sizes
-     * {@code kMin..kMax}.
+     * The paper's Figure 6 sweep (§4.5): DA alone in place of GAP, stride 1, kernel sizes {@code kMin..kMax}, no
+     * BatchNorm (the paper names none there; {@link #sweepSpace(int, int, boolean)} adds one).
      */
     public static ArmLayerSpace sweepSpace(int kMin, int kMax) {
-        return ArmLayerSpace.builder().blocks("DA").kernelSize(kMin, kMax).stride(1).build();
+        return sweepSpace(kMin, kMax, false);
+    }
+
+    /** The Figure 6 sweep with ({@code batchNorm}) or without the BatchNorm after DA. */
+    public static ArmLayerSpace sweepSpace(int kMin, int kMax, boolean batchNorm) {
+        return ArmLayerSpace.builder().blocks("DA").batchNorm(batchNorm).kernelSize(kMin, kMax).stride(1).build();
     }
 
     /** The sweep over every kernel size that fits a feature map: 1 to its smaller side. */
@@ -161,7 +167,7 @@ public final class ArmSearch {
     }
 
     static int[] defaultRandomKernelRange(long[] featureMap) {
-        int r = ArmModule.builder().build().blockSizeFor(featureMap[0]);
+        int r = ArmGeometry.defaultBlockSize(featureMap[0]);
         long side = Math.min(featureMap[1], featureMap[2]) * r;
         int kMin = (int) Math.max(2, Math.round(side / 14.0));
         int kMax = (int) Math.max(kMin, Math.round(side / 2.0));

@@ -88,7 +88,7 @@ class ArmSearchTest {
             String rowAt = "row " + row;
             if (row.hyperparameters().outputChannels() == 3) {
                 assertEquals(SearchStatus.INVALID, row.status(), rowAt);
-                assertTrue(row.reason().contains("not divisible by outputChannels 3"), rowAt);
+                assertTrue(row.reason().contains("8 is not divisible by 3"), rowAt);
                 assertTrue(Double.isNaN(row.score()), rowAt);
             } else {
                 assertEquals(SearchStatus.OK, row.status(), rowAt);

@@ -68,7 +68,8 @@ public final class RecipeOptions {
     String weightDecayMode;
 
     @Option(names = "--augment", paramLabel = "POLICY",
-            description = "reference (one of flip or noise, p 0.5, then random erasing), independent or none (recipe field augmentation).")
+            description = "reference (one of flip or noise, p 0.5, then random erasing), independent, rarn (RARN's Table 1),"
+                    + " despam (flip, erasing up to 25%) or none (recipe field augmentation).")
     String augment;
 
     @Option(names = "--no-augment", description = "No training augmentation (--augment none).")

@@ -164,7 +164,7 @@ public final class ModelOptions {
         ModelSpec m = config.model;
         String set = blocksOverride != null ? blocksOverride : m.blocks;
         int size = config.recipe.inputSize();
-        org.armfer.zoo.FerResNet defaults;
+        org.armfer.zoo.FerModel defaults;
         org.armfer.layers.ArmModule arm;
         try {
             var b = org.armfer.zoo.FerModels.builder(config.recipe.model()).numClasses(config.data.numClasses())
@@ -172,7 +172,6 @@ public final class ModelOptions {
             if (set != null) {
                 b.armBlocks(org.armfer.layers.ArmBlock.parseSet(set));
             }
-            defaults = b.build();
             ModelSpec probe = new ModelSpec();
             probe.model = config.recipe.model();
             probe.blocks = set;
@@ -182,7 +181,8 @@ public final class ModelOptions {
             probe.lambda = m.lambda;
             probe.fixedLambda = m.fixedLambda;
             probe.garMode = m.garMode;
-            arm = probe.arm(defaults);
+            arm = probe.arm(b);
+            defaults = b.build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage(), e);
         }

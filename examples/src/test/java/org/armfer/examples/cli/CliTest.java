@@ -360,7 +360,9 @@ class CliTest {
             assertTrue(r.out().contains("Usage: armfer " + cmd), cmd + ": " + r.out());
         }
         CliRunner.Result models = CliRunner.run("train", "--list-models");
-        assertTrue(models.out().contains("resnet18-arm"), models.toString());
+        // exactly the registry's names, one per line, each with its description
+        List<String> listed = models.out().lines().filter(l -> !l.isBlank()).map(l -> l.split("\\s+")[0]).toList();
+        assertEquals(org.armfer.zoo.FerModels.names(), listed, models.toString());
     }
 
     @Test
