@@ -1,9 +1,9 @@
 package org.armfer.zoo;
 
-import org.armfer.layers.CpuBackend;
+import org.armfer.fast.CpuBackend;
 import org.armfer.layers.attention.DecomposedSpatialModulator;
-import org.armfer.layers.fast.FastActivationLayer;
-import org.armfer.layers.fast.FastConvolutionLayer;
+import org.armfer.fast.FastActivationLayer;
+import org.armfer.fast.FastConvolutionLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -103,7 +103,7 @@ class TrunkFormatTest {
         for (int i = 0; i < 3; i++) {   // running statistics away from their initial 0 / 1
             g.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
         }
-        ComputationGraph folded = org.armfer.layers.fast.BatchNormFolding.fold(g);
+        ComputationGraph folded = org.armfer.fast.BatchNormFolding.fold(g);
         // every trunk BN (20) is folded, and every ReLU that follows a BN directly (9 = stem + one per block)
         assertEquals(g.getConfiguration().getVertices().size() - 20 - 9, folded.getConfiguration().getVertices().size());
         assertTrue(folded.getConfiguration().getVertices().containsKey("arm.bn"), "ARM's BN follows DA, not a conv");
@@ -113,11 +113,15 @@ class TrunkFormatTest {
     @Test
     void variantsThatReadStageOutputsKeepNchw() {
         FerResNet dsm = ResNet18.builder().numClasses(7).inputSize(48)
-                .dsm(DecomposedSpatialModulator.builder().build()).build();
+                .after("layer2", DecomposedSpatialModulator.builder().build()).build();
         assertEquals(CNN2DFormat.NCHW, dsm.getTrunkFormat());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(7)
-                .inputSize(48).dsm(DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
+                .inputSize(48).after("layer2", DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
         assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
+        // a block in front of the stem reads the NCHW input and leaves the trunk NHWC
+        assertEquals(CNN2DFormat.NHWC, FerModels.builder("resnet18-resizer").inputSize(48).build() instanceof FerResNet r
+                ? r.getTrunkFormat() : null);
+        assertEquals(CNN2DFormat.NCHW, ((FerResNet) FerModels.builder("resnet18-rarn").build()).getTrunkFormat());
     }
 
     /** {x, y}: {@code n} random 3x48x48 images (seed {@code seed}) and one-hot labels of classes 0, 2, 4, ... mod 7. */

@@ -1,7 +1,7 @@
 package org.armfer.layers.spatial;
 
 import org.armfer.layers.attention.GraphTesting;
-import org.armfer.layers.testing.SampledGradientCheck;
+import org.armfer.fast.testing.SampledGradientCheck;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The spatial transformer in a graph: identity at the start, gradient check, save/load, errors. (PyTorch parity: zoo.) */
-@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.fast.testing.OneOmpThread.class)
 class SpatialTransformerTest {
 
     private static ComputationGraph graph(DataType dt, int side) {

@@ -1,7 +1,7 @@
 package org.armfer.layers.transformer;
 
 import org.armfer.layers.attention.GraphTesting;
-import org.armfer.layers.testing.SampledGradientCheck;
+import org.armfer.fast.testing.SampledGradientCheck;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The transformer layers in float32 graphs: save/load (configuration JSON, ModelSerializer), training with DL4J's
  * updaters, stochastic depth, and errors for bad configurations and inputs.
  */
-@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.fast.testing.OneOmpThread.class)
 class TransformerLayersTest {
 
     private static void assertRoundTripAndTraining(ComputationGraph g, INDArray x, int classes, String ctx) {

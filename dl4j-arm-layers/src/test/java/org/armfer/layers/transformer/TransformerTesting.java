@@ -1,6 +1,6 @@
 package org.armfer.layers.transformer;
 
-import org.armfer.layers.testing.SampledGradientCheck;
+import org.armfer.fast.testing.SampledGradientCheck;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

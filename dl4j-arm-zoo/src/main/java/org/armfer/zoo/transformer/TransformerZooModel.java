@@ -1,6 +1,6 @@
 package org.armfer.zoo.transformer;
 
-import org.armfer.layers.SingleRegularizationGraphBuilder;
+import org.armfer.fast.SingleRegularizationGraphBuilder;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -23,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a class) from scratch: within 14 epochs (Adam 1e-3, batch 32, no augmentation) the test accuracy reaches 25%
  * (chance is 1/7 = 14.3%; 35 or more of 140 right by chance has probability about 2e-4). Training stops at the first
  * epoch that gets there.
- * One OpenMP thread ({@link org.armfer.layers.testing.OneOmpThread}): these models' ops take microseconds.
+ * One OpenMP thread ({@link org.armfer.fast.testing.OneOmpThread}): these models' ops take microseconds.
  */
-@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.fast.testing.OneOmpThread.class)
 class TransformerDemoTrainingTest {
 
     private static final Logger log = LoggerFactory.getLogger(TransformerDemoTrainingTest.class);

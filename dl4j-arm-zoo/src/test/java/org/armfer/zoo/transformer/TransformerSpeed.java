@@ -1,6 +1,6 @@
 package org.armfer.zoo.transformer;
 
-import org.armfer.layers.CpuBackend;
+import org.armfer.fast.CpuBackend;
 import org.armfer.layers.impl.DirectLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;

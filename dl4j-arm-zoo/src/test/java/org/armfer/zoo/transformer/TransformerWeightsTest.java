@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * load, a trunk-only import fills the transformer of a pipeline and leaves the rest, the bicubic resampling is
  * PyTorch's. (Parity with torchvision's own models: TransformerParityTest.)
  */
-@org.junit.jupiter.api.extension.ExtendWith(org.armfer.layers.testing.OneOmpThread.class)
+@org.junit.jupiter.api.extension.ExtendWith(org.armfer.fast.testing.OneOmpThread.class)
 class TransformerWeightsTest {
 
     private static final ViTConfig VIT = new ViTConfig("vit-mini", 8, 16, 2, 2, 24);

@@ -1,7 +1,7 @@
 package org.armfer.examples.bench;
 
 import org.armfer.layers.ArmModule;
-import org.armfer.layers.fast.BatchNormFolding;
+import org.armfer.fast.BatchNormFolding;
 import org.armfer.zoo.FerResNet;
 import org.armfer.zoo.ResNet18;
 import org.armfer.zoo.ResNet18Arm;
