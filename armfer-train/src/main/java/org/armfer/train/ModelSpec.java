@@ -8,6 +8,7 @@ import org.armfer.zoo.FerModels;
 import org.armfer.layers.loss.LossPDLS;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.nio.file.Path;
@@ -36,8 +37,11 @@ public final class ModelSpec {
     /** Input side; 0: the dataset's default (48 for demo, 224 otherwise). */
     public int inputSize;
     public int channels = 3;
-    /** Loss: ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal). */
-    public String loss = "ce";
+    /**
+     * Loss: ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal), or null for the
+     * model's own (cross-entropy; the {@code -nr} transformer pipelines' is the reference's F-PDLS).
+     */
+    public String loss;
     /** Prior matrix D for pdls/fpdls: a CSV file of K rows of K numbers, or null for FER+ vote counts. */
     public String prior;
     public long seed = 42;
@@ -123,17 +127,17 @@ public final class ModelSpec {
         return b.build();
     }
 
-    /** The loss for {@link #loss}, or null for the zoo's default cross-entropy. */
+    /** The loss for {@link #loss}, or null (no {@link #loss}) for the model's own. */
     ILossFunction lossFunction(int numClasses, java.util.function.Supplier<double[][]> priorFromData) {
-        String l = loss == null ? "ce" : loss.toLowerCase(Locale.ROOT);
-        if (!LOSSES.contains(l)) {
+        String l = loss == null ? null : loss.toLowerCase(Locale.ROOT);
+        if (l != null && !LOSSES.contains(l)) {
             throw new IllegalArgumentException("Unknown --loss '" + loss + "'; allowed: " + LOSSES);
         }
-        if (l.equals("ce")) {
+        if (l == null || l.equals("ce")) {
             if (prior != null) {
                 throw new IllegalArgumentException("--prior is only used by --loss pdls or fpdls");
             }
-            return null;
+            return l == null ? null : new LossMCXENT();
         }
         double[][] d = prior != null ? readPrior(Path.of(prior)) : priorFromData != null ? priorFromData.get() : null;
         if (d == null) {

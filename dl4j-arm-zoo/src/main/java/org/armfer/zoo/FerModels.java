@@ -6,6 +6,7 @@ import org.armfer.layers.attention.DecomposedSpatialModulator;
 import org.armfer.layers.attention.RotationAwareAttention;
 import org.armfer.layers.attention.RotationAwareFusion;
 import org.armfer.layers.resize.LearnableResizer;
+import org.armfer.zoo.transformer.TransformerModels;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.LinkedHashMap;
@@ -33,6 +34,11 @@ import java.util.function.Supplier;
  *       ({@code resizer.*})</td><td>GAP / ARM</td></tr>
  *   <tr><td>despam, despam-arm</td><td>DeSpaM's network ({@link DeSpaMNet})</td><td>DSM after stages.1</td>
  *       <td>GAP / ARM</td></tr>
+ *   <tr><td>vit-ti16, vit-s16, vit-b16, swin-t, swin-s, swin-b</td><td>torchvision's ViT and Swin
+ *       ({@code org.armfer.zoo.transformer})</td><td>-</td><td>their own (class token / pooled tokens, linear)</td></tr>
+ *   <tr><td>vit-b16-nr, swin-t-nr, swin-s-nr, swin-b-nr, swin-b-nr-stn, vit-ti16-nr64</td><td>ViT / Swin</td>
+ *       <td>the neural resizer in front (super-resolution, optional STN, learnable resizer to the transformer's
+ *       input)</td><td>the reference's MLP, F-PDLS</td></tr>
  * </table>
  * Other libraries register their models with {@link #register(String, String, int, GraphFactory)} (a factory
  * {@code (numClasses, inputSize) -> ComputationGraph}) or {@link #register(ModelEntry)}.
@@ -88,6 +94,9 @@ public final class FerModels {
         register(ModelEntry.ofBuilder("despam-arm", "DeSpaM's network with ARM (FA+DA+SA) in place of global average"
                 + " pooling: 512x14x14 at 112x112 -> FA r=16 -> DA 64/16 -> 121 features", 112,
                 () -> despam().arm(ArmModule.builder().build())));
+        for (ModelEntry e : TransformerModels.entries()) {
+            register(e);
+        }
     }
 
     private FerModels() {

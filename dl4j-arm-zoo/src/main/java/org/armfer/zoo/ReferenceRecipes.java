@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The training recipes of the seed papers' CNN systems, as named records ({@link ReferenceRecipe}): what RARN's paper and
- * DeSpaM's public code do, for the training library's recipes to adopt. The registry links each model to its recipe
+ * The training recipes of the seed papers' systems, as named records ({@link ReferenceRecipe}): what RARN's paper, DeSpaM's
+ * public code and VT_with_NR_for_FER's code do, for the training library's recipes to adopt. The registry links each model to its recipe
  * ({@link ModelEntry#recipe()}).
  */
 public final class ReferenceRecipes {
@@ -76,10 +76,40 @@ public final class ReferenceRecipes {
                             + " validation from train",
                     "CosineAnnealingLR(T_max = epochs) stepped once per epoch, eta_min 0"));
 
+    /**
+     * Seed 003's system on FER+ as its public code trains it (VT_with_NR_for_FER: config.json, utils/tools.py,
+     * utils/train_model.py, utils/dataloaders.py): Swin-B behind the spatial transformer and the neural resizer
+     * ({@code swin-b-nr-stn}), Adam 1e-4 (PyTorch's betas, no weight decay), StepLR(step_size 15, gamma 0.25), 100
+     * epochs, batch 64, F-PDLS with α 0.8 and γ 2 on the reference's prior, the FER+ faces at their native 48x48
+     * (super-resolved x8 and resized to 224 inside the pipeline).
+     */
+    public static final ReferenceRecipe VT_NR_FERPLUS = new ReferenceRecipe(
+            "vt-nr-ferplus",
+            "VT_with_NR_for_FER (Hwang et al., ICASSP 2022): config.json, utils/tools.py, utils/train_model.py,"
+                    + " utils/dataloaders.py",
+            "ferplus", "swin-b-nr-stn", 48, Optimizer.ADAM, 1e-4, 0.9, 0.0, Schedule.step(15, 0.25), 100, 64,
+            "f-pdls (alpha 0.8, gamma 2, the reference's prior)", PretrainedWeights.IMAGENET_MEAN, PretrainedWeights.IMAGENET_STD,
+            List.of(
+                    new Augmentation("RandomHorizontalFlip", 0.5, Map.of()),
+                    new Augmentation("RandomRotation", 1.0, Map.of("degrees", 45.0)),
+                    new Augmentation("RandomAffine", 1.0, Map.of("degrees", 15.0, "scale_min", 1.2, "scale_max", 1.2)),
+                    new Augmentation("ColorJitter", 1.0, Map.of("brightness", 0.4, "contrast", 0.4, "saturation", 0.4)),
+                    new Augmentation("Normalize", 1.0, Map.of())),
+            List.of("accuracy"),
+            "the reference reports FER+ test accuracy; armfer selects on a validation split (FER+'s PublicTest), never"
+                    + " on the test set",
+            List.of("seed 1111 (config.json); 8 classes (FER+ with contempt)",
+                    "the reference super-resolves the faces x8 offline with a pretrained DIC model; the -nr pipelines learn"
+                            + " the super-resolution end to end (a sub-pixel network on bilinear up-scaling)",
+                    "the reference calls scheduler.step() at the start of each epoch, so its first decay comes after 14"
+                            + " epochs; the recipe keeps StepLR's own schedule (first decay after 15)",
+                    "the backbone starts from ImageNet (timm's swin_base_patch4_window7_224); give --weights",
+                    "the reference also applies its random augmentation to the test images; armfer's evaluation does not"));
+
     private static final Map<String, ReferenceRecipe> RECIPES = new LinkedHashMap<>();
 
     static {
-        for (ReferenceRecipe r : List.of(RARN_FER2013, DESPAM_RAFDB)) {
+        for (ReferenceRecipe r : List.of(RARN_FER2013, DESPAM_RAFDB, VT_NR_FERPLUS)) {
             RECIPES.put(r.name(), r);
         }
     }

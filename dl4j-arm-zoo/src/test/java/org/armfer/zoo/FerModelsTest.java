@@ -60,6 +60,9 @@ class FerModelsTest {
     static final List<String> NAMES = List.of("resnet18", "resnet18-arm", "resnet18-dsm", "resnet18-arm-dsm", "resnet18-rarn",
             "resnet18-resizer", "resnet18-arm-resizer", "resnet34", "resnet34-arm", "resnet50", "resnet50-arm", "resnet50-rarn",
             "resnet101", "resnet101-arm", "resnet152", "resnet152-arm", "resnet152-rarn", "despam", "despam-arm");
+    /** The CNNs above, then the transformers (org.armfer.zoo.transformer, tested by TransformerModelsTest). */
+    static final List<String> ALL_NAMES = java.util.stream.Stream.concat(NAMES.stream(),
+            org.armfer.zoo.transformer.TransformerModelsTest.NAMES.stream()).toList();
 
     private static DataSet tiny(int n, int side, int classes) {
         Nd4j.getRandom().setSeed(5);
@@ -76,8 +79,8 @@ class FerModelsTest {
 
     @Test
     void namesEntriesAndWhatEachPresetHolds() {
-        assertEquals(NAMES, FerModels.names());
-        for (String n : FerModels.names()) {
+        assertEquals(ALL_NAMES, FerModels.names());
+        for (String n : NAMES) {
             ModelEntry e = FerModels.entry(n);
             assertEquals(n, e.name());
             assertTrue(e.description().length() > 20 && !e.description().contains("\n"), n + ": one descriptive line");
@@ -98,7 +101,7 @@ class FerModelsTest {
         assertNull(FerModels.entry("resnet18").recipe());
 
         String unknown = assertThrows(IllegalArgumentException.class, () -> FerModels.builder("resnet51")).getMessage();
-        assertTrue(unknown.startsWith("Unknown model 'resnet51'; allowed: ") && unknown.endsWith(String.join(", ", NAMES)),
+        assertTrue(unknown.startsWith("Unknown model 'resnet51'; allowed: ") && unknown.endsWith(String.join(", ", ALL_NAMES)),
                 unknown);
         assertThrows(IllegalArgumentException.class, () -> FerModels.describe("resnet18-xyz"));
         assertThrows(IllegalArgumentException.class, () -> FerModels.builder(null));
@@ -418,7 +421,7 @@ class FerModelsTest {
 
     @Test
     void referenceRecipesAreTheSourcesSettings() {
-        assertEquals(List.of("rarn-fer2013", "despam-rafdb"), ReferenceRecipes.names());
+        assertEquals(List.of("rarn-fer2013", "despam-rafdb", "vt-nr-ferplus"), ReferenceRecipes.names());
         ReferenceRecipe rarn = ReferenceRecipes.get("rarn-fer2013");
         assertEquals(ReferenceRecipe.Optimizer.SGD, rarn.optimizer());
         assertEquals(0.01, rarn.learningRate());
@@ -449,10 +452,12 @@ class FerModelsTest {
                 .orElseThrow().parameters();
         assertEquals(0.02, erasing.get("scale_min"));
         assertEquals(0.25, erasing.get("scale_max"));
-        assertThrowsWith("Unknown reference recipe 'paper-x'; allowed: [rarn-fer2013, despam-rafdb]", () -> ReferenceRecipes.get("paper-x"));
+        assertThrowsWith("Unknown reference recipe 'paper-x'; allowed: [rarn-fer2013, despam-rafdb, vt-nr-ferplus]", () -> ReferenceRecipes.get("paper-x"));
         for (String n : FerModels.names()) {
             String recipe = FerModels.entry(n).recipe();
-            if (recipe != null) {
+            if (recipe != null && n.contains("-nr")) {
+                assertTrue(ReferenceRecipes.get(recipe).model().contains("-nr"), n + ": its recipe trains a neural-resizer pipeline");
+            } else if (recipe != null) {
                 assertEquals(n, ReferenceRecipes.get(recipe).model(), n + ": its recipe trains it");
             }
         }

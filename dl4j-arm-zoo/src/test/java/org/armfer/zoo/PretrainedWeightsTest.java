@@ -18,7 +18,7 @@ class PretrainedWeightsTest {
                 assertEquals(ResNetDepth.of(w.depth()).depth(), w.depth(), ctx);
                 assertEquals("resnet" + w.depth(), w.torchvisionModel(), ctx);
             } else {
-                assertTrue(org.armfer.zoo.transformer.TransformerModels.names().contains(w.armferModel()), ctx + ": " + w.armferModel());
+                assertTrue(FerModels.names().contains(w.armferModel()), ctx + ": " + w.armferModel());
             }
             assertEquals(3, w.mean().size(), ctx);
             assertTrue(w.conversionSnippet().contains(w.source()) && w.conversionSnippet().contains("check_hash=True"), ctx);

@@ -39,7 +39,7 @@ import java.util.Arrays;
  * </ol>
  * The default loss is F-PDLS with the reference's constants and prior ({@link LossPDLS#referenceFocal(int)}, labels in
  * armfer's canonical order) for 8 (FER+) or 7 classes; give {@code loss(...)} for other class counts. The reference's
- * optimiser and schedule are {@link TrainingRecipe#VT_NR_REFERENCE}.
+ * optimiser and schedule are {@link org.armfer.zoo.ReferenceRecipes#VT_NR_FERPLUS} (armfer-train: {@code --recipe vt-nr-ferplus}).
  * <p>
  * Default super-resolution factor: the integer nearest {@code 384/side · size/224} (the reference's FER+ setting 48 ->
  * 384 -> 224; RAF-DB 100 -> 400 -> 224), at least 2.
@@ -72,7 +72,8 @@ public class NeuralResizerTransformer extends TransformerZooModel {
     private final TransformerBackbone backbone;
     private final int transformerSize;
     private final Upscaling upscaling;
-    private final int scale;
+    private final int scaleSet;
+    private int scale;
     private final boolean stn;
     private final int resizerFilters;
     private final int resizerBlocks;
@@ -81,33 +82,39 @@ public class NeuralResizerTransformer extends TransformerZooModel {
     private final double headDropout;
 
     protected NeuralResizerTransformer(Builder b) {
-        super(b);
+        super(b, b.backbone.name() + "-nr" + (b.stn ? "-stn" : ""));
         this.backbone = b.backbone;
         this.transformerSize = b.transformerSize;
         this.upscaling = b.upscaling;
+        this.scaleSet = b.scale;
         this.stn = b.stn;
         this.resizerFilters = b.resizerFilters;
         this.resizerBlocks = b.resizerBlocks;
         this.head = b.head;
         this.headHidden = b.headHidden;
         this.headDropout = b.headDropout;
-        if (inputShape[1] != inputShape[2]) {
-            throw new IllegalArgumentException("NeuralResizerTransformer takes square faces, got " + inputShape[1] + "x" + inputShape[2]);
+        finish();
+    }
+
+    /** Checks the input against the pipeline and works out the super-resolution factor for it. */
+    @Override
+    protected void resolve() {
+        int[] s = getInputShape();
+        if (s[1] != s[2]) {
+            throw new IllegalArgumentException(modelName() + " takes square faces, got " + s[1] + "x" + s[2]);
         }
-        this.scale = upscaling == Upscaling.NONE ? 1 : b.scale > 0 ? b.scale : defaultScale(inputShape[1], transformerSize);
-        if (upscaling != Upscaling.NONE && scale < 2) {
-            throw new IllegalArgumentException("superResolutionScale must be >= 2 with " + upscaling + " up-scaling, got " + scale
+        int r = upscaling == Upscaling.NONE ? 1 : scaleSet > 0 ? scaleSet : defaultScale(s[1], transformerSize);
+        if (upscaling != Upscaling.NONE && r < 2) {
+            throw new IllegalArgumentException("superResolutionScale must be >= 2 with " + upscaling + " up-scaling, got " + r
                     + "; use Upscaling.NONE for images super-resolved offline");
         }
-        backbone.checkInput(inputShape[0], transformerSize, transformerSize);
-        if (stn && SpatialTransformer.localisationSide(superResolvedSide()) < 1) {
+        backbone.checkInput(s[0], transformerSize, transformerSize);
+        if (stn && SpatialTransformer.localisationSide(s[1] * r) < 1) {
             throw new IllegalArgumentException("The spatial transformer needs images of at least 20x20 after up-scaling, got "
-                    + superResolvedSide());
+                    + s[1] * r);
         }
-        if (loss instanceof LossPDLS && ((LossPDLS) loss).numClasses() != numClasses) {
-            throw new IllegalArgumentException("The loss's prior matrix is " + ((LossPDLS) loss).numClasses() + "x"
-                    + ((LossPDLS) loss).numClasses() + " but numClasses is " + numClasses);
-        }
+        this.scale = r;
+        super.resolve();
     }
 
     /** The integer nearest {@code 384/side · transformerSize/224}, at least 2. */
@@ -147,7 +154,7 @@ public class NeuralResizerTransformer extends TransformerZooModel {
 
     /** Side of the super-resolved image (the resizer's input). */
     public int superResolvedSide() {
-        return inputShape[1] * scale;
+        return getInputShape()[1] * scale;
     }
 
     /** The learnable resizer: from the super-resolved side down to the transformer's input. */
@@ -170,14 +177,14 @@ public class NeuralResizerTransformer extends TransformerZooModel {
             last = SpatialTransformer.builder().build().addTo(g, last, STN_PREFIX);
         }
         last = resizer().addTo(g, last, RESIZER_PREFIX);
-        return backbone.addTrunk(g, last, inputShape[0], transformerSize, transformerSize);
+        return backbone.addTrunk(g, last, getInputShape()[0], transformerSize, transformerSize);
     }
 
     @Override
     protected String addHead(ComputationGraphConfiguration.GraphBuilder g, String features) {
         if (head == Head.LINEAR) {
             boolean vit = backbone instanceof ViTConfig;
-            OutputLayer.Builder out = new OutputLayer.Builder(loss).nIn(backbone.numFeatures()).nOut(numClasses)
+            OutputLayer.Builder out = new OutputLayer.Builder(getLoss()).nIn(backbone.numFeatures()).nOut(getNumClasses())
                     .activation(Activation.SOFTMAX).biasInit(0.0);
             out = vit ? out.weightInit(WeightInit.ZERO) : out.weightInit(new NormalDistribution(0, 0.02));
             g.addLayer(backbone.headName(), out.build(), features);
@@ -190,21 +197,22 @@ public class NeuralResizerTransformer extends TransformerZooModel {
         g.addLayer(HEAD_PREFIX + "2", new ActivationLayer.Builder().activation(Activation.RELU).build(), HEAD_PREFIX + "1");
         // DL4J's dropout argument is the probability of keeping a value: 1 - PyTorch's p
         g.addLayer(HEAD_PREFIX + "3", new DropoutLayer.Builder(1 - headDropout).build(), HEAD_PREFIX + "2");
-        g.addLayer(HEAD_PREFIX + "4", new OutputLayer.Builder(loss).nIn(headHidden).nOut(numClasses)
+        g.addLayer(HEAD_PREFIX + "4", new OutputLayer.Builder(getLoss()).nIn(headHidden).nOut(getNumClasses())
                 .activation(Activation.SOFTMAX).build(), HEAD_PREFIX + "3");
         return HEAD_PREFIX + "4";
     }
 
+    /** The trunk's pooled features: what the first layer of the head reads. */
     @Override
-    public String modelName() {
-        return backbone.name() + "-nr" + (stn ? "-stn" : "");
+    public long classifierInputs() {
+        return backbone.numFeatures();
     }
 
     @Override
     public String toString() {
-        return modelName() + "{classes=" + numClasses + ", input=" + Arrays.toString(inputShape) + ", " + upscaling
+        return modelName() + "{classes=" + getNumClasses() + ", input=" + Arrays.toString(getInputShape()) + ", " + upscaling
                 + " x" + scale + " -> " + superResolvedSide() + (stn ? ", STN" : "") + ", resizer -> " + transformerSize
-                + ", " + backbone.name() + ", " + head + ", loss " + loss + "}";
+                + ", " + backbone.name() + ", " + head + ", loss " + getLoss() + "}";
     }
 
     /**
@@ -223,10 +231,11 @@ public class NeuralResizerTransformer extends TransformerZooModel {
         private int headHidden = 512;
         private double headDropout = 0.5;
         private boolean lossSet;
+        private int classes = 8;
 
         protected Builder() {
-            numClasses = 8;
-            inputShape = new int[]{3, 48, 48};
+            super(48);
+            numClasses(8);
         }
 
         /** The transformer trunk: a {@link ViTConfig} or {@link SwinConfig}. */
@@ -306,13 +315,19 @@ public class NeuralResizerTransformer extends TransformerZooModel {
             return this;
         }
 
+        @Override
+        public Builder numClasses(int numClasses) {
+            this.classes = numClasses;
+            return super.numClasses(numClasses);
+        }
+
         public NeuralResizerTransformer build() {
             if (!lossSet) {
-                if (numClasses != 7 && numClasses != 8) {
+                if (classes != 7 && classes != 8) {
                     throw new IllegalArgumentException("The default loss is the reference's F-PDLS, whose prior is for 8 (FER+) or"
-                            + " 7 classes; numClasses is " + numClasses + ": give loss(...) (e.g. LossPDLS.focal(prior))");
+                            + " 7 classes; numClasses is " + classes + ": give loss(...) (e.g. LossPDLS.focal(prior))");
                 }
-                this.loss = LossPDLS.referenceFocal(numClasses);
+                super.loss(LossPDLS.referenceFocal(classes));
             }
             return new NeuralResizerTransformer(this);
         }

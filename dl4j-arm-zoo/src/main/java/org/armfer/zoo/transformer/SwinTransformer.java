@@ -21,9 +21,16 @@ public class SwinTransformer extends TransformerZooModel {
     private final SwinConfig config;
 
     protected SwinTransformer(Builder b) {
-        super(b);
+        super(b, b.config.name());
         this.config = b.config;
-        config.checkInput(inputShape[0], inputShape[1], inputShape[2]);
+        finish();
+    }
+
+    @Override
+    protected void resolve() {
+        int[] s = getInputShape();
+        config.checkInput(s[0], s[1], s[2]);
+        super.resolve();
     }
 
     public static Builder builder() {
@@ -36,24 +43,29 @@ public class SwinTransformer extends TransformerZooModel {
 
     @Override
     protected String addBody(ComputationGraphConfiguration.GraphBuilder g, String input) {
-        return config.addTrunk(g, input, inputShape[0], inputShape[1], inputShape[2]);
+        int[] s = getInputShape();
+        return config.addTrunk(g, input, s[0], s[1], s[2]);
     }
 
     @Override
     protected String addHead(ComputationGraphConfiguration.GraphBuilder g, String features) {
-        g.addLayer(SwinConfig.HEAD, new OutputLayer.Builder(loss).nIn(config.numFeatures()).nOut(numClasses)
+        g.addLayer(SwinConfig.HEAD, new OutputLayer.Builder(getLoss()).nIn(config.numFeatures()).nOut(getNumClasses())
                 .activation(Activation.SOFTMAX).weightInit(new NormalDistribution(0, 0.02)).biasInit(0.0).build(), features);
         return SwinConfig.HEAD;
     }
 
     @Override
-    public String modelName() {
-        return config.name();
+    public long classifierInputs() {
+        return config.numFeatures();
     }
 
-    /** Builder: {@link SwinConfig#T}, 7 classes, 3x224x224 unless set. */
+    /** Builder: {@link SwinConfig#T}, 7 classes, 3x224x224, Adam(1e-4), no weight decay unless set. */
     public static class Builder extends Base<Builder> {
         private SwinConfig config = SwinConfig.T;
+
+        protected Builder() {
+            super(224);
+        }
 
         public Builder config(SwinConfig config) {
             if (config == null) {

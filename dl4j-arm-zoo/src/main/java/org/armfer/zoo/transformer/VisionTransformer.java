@@ -20,9 +20,16 @@ public class VisionTransformer extends TransformerZooModel {
     private final ViTConfig config;
 
     protected VisionTransformer(Builder b) {
-        super(b);
+        super(b, b.config.name());
         this.config = b.config;
-        config.checkInput(inputShape[0], inputShape[1], inputShape[2]);
+        finish();
+    }
+
+    @Override
+    protected void resolve() {
+        int[] s = getInputShape();
+        config.checkInput(s[0], s[1], s[2]);
+        super.resolve();
     }
 
     public static Builder builder() {
@@ -35,24 +42,29 @@ public class VisionTransformer extends TransformerZooModel {
 
     @Override
     protected String addBody(ComputationGraphConfiguration.GraphBuilder g, String input) {
-        return config.addTrunk(g, input, inputShape[0], inputShape[1], inputShape[2]);
+        int[] s = getInputShape();
+        return config.addTrunk(g, input, s[0], s[1], s[2]);
     }
 
     @Override
     protected String addHead(ComputationGraphConfiguration.GraphBuilder g, String features) {
-        g.addLayer(ViTConfig.HEAD, new OutputLayer.Builder(loss).nIn(config.width()).nOut(numClasses)
+        g.addLayer(ViTConfig.HEAD, new OutputLayer.Builder(getLoss()).nIn(config.width()).nOut(getNumClasses())
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.ZERO).biasInit(0.0).build(), features);
         return ViTConfig.HEAD;
     }
 
     @Override
-    public String modelName() {
-        return config.name();
+    public long classifierInputs() {
+        return config.width();
     }
 
-    /** Builder: {@link ViTConfig#B16}, 7 classes, 3x224x224 unless set. */
+    /** Builder: {@link ViTConfig#B16}, 7 classes, 3x224x224, Adam(1e-4), no weight decay unless set. */
     public static class Builder extends Base<Builder> {
         private ViTConfig config = ViTConfig.B16;
+
+        protected Builder() {
+            super(224);
+        }
 
         public Builder config(ViTConfig config) {
             if (config == null) {

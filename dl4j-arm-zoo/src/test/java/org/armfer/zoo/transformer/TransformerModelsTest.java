@@ -3,7 +3,12 @@ package org.armfer.zoo.transformer;
 import org.armfer.layers.loss.LossPDLS;
 import org.armfer.layers.loss.ReferencePriors;
 import org.armfer.layers.transformer.SwinBlock;
+import org.armfer.zoo.FerModel;
+import org.armfer.zoo.FerModels;
+import org.armfer.zoo.ModelEntry;
 import org.armfer.zoo.PretrainedWeights;
+import org.armfer.zoo.ReferenceRecipe;
+import org.armfer.zoo.ReferenceRecipes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -23,19 +28,21 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The transformer zoo models and their catalogue: parameter counts equal torchvision's for every configuration
- * (computed from the configuration, nothing initialised), the catalogue's models build with the asked class count and
- * input, the neural-resizer pipeline really resizes, its default loss is the reference's F-PDLS, the recipe's
- * schedule, errors for bad settings.
+ * The transformer zoo models and their registry entries: parameter counts equal torchvision's for every configuration
+ * (computed from the configuration, nothing initialised), every entry's sizes and recipe, the registry's builder puts
+ * FerModel.Builder's settings (classes, input, seed, updater, weight decay) into the configuration, no ARM head, the
+ * neural-resizer pipeline really resizes, its default loss is the reference's F-PDLS, the reference recipe, errors for
+ * bad settings.
  */
 @org.junit.jupiter.api.extension.ExtendWith(org.armfer.fast.testing.OneOmpThread.class)
-class TransformerModelsTest {
+public class TransformerModelsTest {
 
     /** Trainable parameters of a graph configuration, from its layers' initialisers. */
     static long numParams(ComputationGraphConfiguration conf) {
@@ -80,32 +87,84 @@ class TransformerModelsTest {
         assertEquals(768, last.getInDim());
     }
 
+    public static final List<String> NAMES = List.of("vit-ti16", "vit-s16", "vit-b16", "swin-t", "swin-s", "swin-b", "vit-b16-nr",
+            "swin-t-nr", "swin-s-nr", "swin-b-nr", "swin-b-nr-stn", "vit-ti16-nr64");
+
     @Test
-    void everyCatalogueModelBuildsForTheAskedClassesAndInput() {
-        List<String> names = TransformerModels.names();
-        assertEquals(List.of("vit-ti16", "vit-s16", "vit-b16", "swin-t", "swin-s", "swin-b", "vit-b16-nr", "swin-t-nr",
-                "swin-s-nr", "swin-b-nr", "swin-b-nr-stn"), names);
-        for (String name : names) {
+    void theRegistryHoldsEveryTransformerWithItsSizesAndRecipe() {
+        List<String> all = FerModels.names();
+        assertEquals(NAMES, all.subList(all.size() - NAMES.size(), all.size()), "registered after armfer's CNNs, in order");
+        for (String name : NAMES) {
             boolean nr = name.contains("-nr");
+            ModelEntry e = FerModels.entry(name);
+            assertEquals(nr ? 48 : 224, e.defaultInputSize(), name + ": default input");
+            assertEquals(nr ? TransformerModels.NR_MIN_INPUT : name.startsWith("vit") ? 16 : 4, e.minInputSize(), name);
+            assertEquals(nr ? "vt-nr-ferplus" : null, e.recipe(), name + ": recipe");
             int side = nr ? 48 : 112;
-            TransformerZooModel m = TransformerModels.entry(name).model(nr ? 8 : 5, side);
-            assertTrue(!TransformerModels.describe(name).isBlank(), name);
-            ComputationGraphConfiguration c = conf(m);
+            // the builder the training library uses: FerModel.Builder's settings go into the configuration
+            FerModel m = FerModels.builder(name).numClasses(nr ? 8 : 5).inputSize(side).seed(7).updater(new Adam(3e-4))
+                    .weightDecay(5e-4).build();
+            assertEquals(name, m.modelName(), name + ": the registry key is the model's name");
+            Class<?> type = nr ? NeuralResizerTransformer.class : name.startsWith("vit") ? VisionTransformer.class
+                    : SwinTransformer.class;
+            assertEquals(type, m.getClass(), name);
+            assertFalse(m.hasArm(), name);
+            ComputationGraphConfiguration c = m.conf();
             assertArrayEquals(new int[]{3, side, side}, m.getInputShape(), name + ": input");
             assertArrayEquals(new int[][]{{3, side, side}}, m.metaData().getInputShape(), name + ": ZooModel metadata");
+            assertEquals(7L, c.getDefaultConfiguration().getSeed(), name + ": seed");
             String out = c.getNetworkOutputs().get(0);
             BaseOutputLayer o = (BaseOutputLayer) ((LayerVertex) c.getVertices().get(out)).getLayerConf().getLayer();
             assertEquals(nr ? 8 : 5, o.getNOut(), name + ": classes");
+            assertEquals(m.classifierInputs(), ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) ((LayerVertex) c.getVertices()
+                    .get(nr ? "head.0" : out)).getLayerConf().getLayer()).getNIn(), name + ": classifier inputs");
+            assertEquals(new Adam(3e-4), o.getIUpdater(), name + ": updater");
+            org.armfer.layers.transformer.TokenLayer block = (org.armfer.layers.transformer.TokenLayer) ((LayerVertex) c.getVertices()
+                    .get(name.contains("vit") ? ViTConfig.BLOCK_PREFIX + "0" : "features.1.0")).getLayerConf().getLayer();
+            assertEquals(new Adam(3e-4), block.getUpdater(), name + ": the transformer blocks' updater");
+            assertEquals(List.of(new org.armfer.fast.FastWeightDecay(5e-4, true)), block.getRegularization(),
+                    name + ": decoupled weight decay on the blocks' weight matrices");
+            assertTrue(block.getRegularizationBias() == null || block.getRegularizationBias().isEmpty(), name + ": none on"
+                    + " biases, norms and embeddings");
             if (nr) {
                 NeuralResizerTransformer p = (NeuralResizerTransformer) m;
-                assertEquals(384, p.superResolvedSide(), name + ": x8 super-resolution of 48");
-                assertEquals(224, p.getTransformerSize(), name);
+                int t = name.equals("vit-ti16-nr64") ? 64 : 224;
+                assertEquals(t == 64 ? 96 : 384, p.superResolvedSide(), name + ": super-resolution of 48");
+                assertEquals(t, p.getTransformerSize(), name);
                 assertEquals(name.endsWith("-stn"), c.getVertices().containsKey("stn.sample"), name + ": STN");
-                assertInstanceOf(LossPDLS.class, o.getLossFn(), name + ": F-PDLS by default");
+                LossPDLS loss = assertInstanceOf(LossPDLS.class, o.getLossFn(), name + ": F-PDLS by default");
+                assertEquals(0.8, loss.getAlpha());
+                assertEquals(2.0, loss.getGamma());
+            } else {
+                assertInstanceOf(org.nd4j.linalg.lossfunctions.impl.LossMCXENT.class, o.getLossFn(), name);
             }
+            // the defaults where FerModel.Builder's are the ResNets': Adam(1e-4), no weight decay
+            FerModel d = FerModels.builder(name).build();
+            assertEquals(new Adam(1e-4), d.getUpdater(), name + ": default updater");
+            assertEquals(0.0, d.getWeightDecay(), name + ": default weight decay");
+            // no head or stage for armfer's blocks
+            IllegalArgumentException arm = assertThrows(IllegalArgumentException.class,
+                    () -> FerModels.builder(name).armBlocks("FA+DA+SA").build());
+            assertTrue(arm.getMessage().contains(name) && arm.getMessage().contains("transformer"), arm.getMessage());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransformerModels.entry("vit-h14"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FerModels.entry("vit-h14"));
         assertTrue(e.getMessage().contains("vit-h14") && e.getMessage().contains("swin-b-nr-stn"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> FerModels.init("vit-b16", 7, 100));
+        assertTrue(e.getMessage().contains("100x100") && e.getMessage().contains("16"), e.getMessage());
+    }
+
+    @Test
+    void setInputShapeRebuildsForTheNewSize() {
+        FerModel m = FerModels.builder("vit-ti16").build();
+        m.setInputShape(new int[][]{{3, 48, 48}});
+        assertEquals(1 + 9, ((org.armfer.layers.transformer.TokenLayer) ((LayerVertex) m.conf().getVertices()
+                .get(ViTConfig.BLOCK_PREFIX + "0")).getLayerConf().getLayer()).getInTokens(), "class token + 3x3 patches");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.setInputShape(new int[][]{{3, 50, 50}}));
+        assertTrue(e.getMessage().contains("50x50"), e.getMessage());
+        assertArrayEquals(new int[]{3, 48, 48}, m.getInputShape(), "a refused shape leaves the model as it was");
+        NeuralResizerTransformer p = (NeuralResizerTransformer) FerModels.builder("swin-t-nr").build();
+        p.setInputShape(new int[][]{{3, 100, 100}});
+        assertEquals(4, p.getScale(), "RAF-DB's 100: x4 to 400");
     }
 
     /** A small pipeline that runs on two cores: ViT 32x32 behind x3 super-resolution of a 14x14 face, with STN. */
@@ -179,20 +238,22 @@ class TransformerModelsTest {
     }
 
     @Test
-    void theReferenceRecipeReproducesItsSchedule() {
-        TrainingRecipe r = TrainingRecipe.VT_NR_REFERENCE;
+    void theReferenceRecipeIsTheReferencesRun() {
+        ReferenceRecipe r = ReferenceRecipes.get("vt-nr-ferplus");
+        assertEquals("swin-b-nr-stn", r.model());
+        assertEquals(ReferenceRecipe.Optimizer.ADAM, r.optimizer());
+        assertEquals(1e-4, r.learningRate());
+        assertEquals(0.0, r.weightDecay());
         assertEquals(64, r.batchSize());
         assertEquals(100, r.epochs());
-        // StepLR(15, 0.25) stepped before each epoch: the first drop before the 15th epoch (0-based 14)
-        assertEquals(1e-4, r.learningRate(13), 1e-15);
-        assertEquals(2.5e-5, r.learningRate(14), 1e-15);
-        assertEquals(6.25e-6, r.learningRate(29), 1e-15);
-        assertEquals(2.5e-5, r.schedule().valueAt(0, 14), 1e-15, "DL4J epoch schedule");
-        assertEquals(1e-4, r.schedule().valueAt(0, 13), 1e-15);
-        assertEquals(1e-4 * Math.pow(0.25, 6), r.schedule().valueAt(0, 99), 1e-18);
-        assertEquals(0.8, r.fpdlsAlpha());
-        assertEquals(LossPDLS.FPDLS_ALPHA, r.fpdlsAlpha());
-        assertEquals(LossPDLS.FPDLS_GAMMA, r.fpdlsGamma());
+        assertEquals(48, r.inputSize());
+        // StepLR(15, 0.25)
+        assertEquals(1e-4, r.schedule().at(1e-4, 14), 1e-15);
+        assertEquals(2.5e-5, r.schedule().at(1e-4, 15), 1e-15);
+        assertEquals(1e-4 * Math.pow(0.25, 6), r.schedule().at(1e-4, 99), 1e-18);
+        assertTrue(r.loss().contains("0.8") && r.loss().contains("2"), r.loss());
+        assertEquals(0.8, LossPDLS.FPDLS_ALPHA);
+        assertEquals(2.0, LossPDLS.FPDLS_GAMMA);
     }
 
     @Test
@@ -223,7 +284,7 @@ class TransformerModelsTest {
             }
             transformers++;
             assertTrue(sources.contains("url=\"" + w.source() + "\""), w + ": " + w.source() + " is not in torchvision 0.14's sources");
-            assertTrue(TransformerModels.names().contains(w.armferModel()), w.toString());
+            assertTrue(FerModels.names().contains(w.armferModel()), w.toString());
         }
         assertEquals(4, transformers, "vit_b_16, swin_t, swin_s, swin_b");
     }

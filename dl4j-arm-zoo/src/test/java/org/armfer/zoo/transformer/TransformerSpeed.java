@@ -40,7 +40,7 @@ public final class TransformerSpeed {
         String model = args[a];
         int batch = Integer.parseInt(args[a + 1]);
         int iterations = Integer.parseInt(args[a + 2]);
-        ComputationGraph g = TransformerModels.init(model, 7, 224);
+        ComputationGraph g = org.armfer.zoo.FerModels.init(model, 7, 224);
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 7);

@@ -47,8 +47,9 @@ public final class ModelOptions {
             description = "Input channels, 1 or 3 (gray is replicated to 3, as in the paper; default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--loss", defaultValue = "ce", paramLabel = "NAME",
-            description = "ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", paramLabel = "NAME",
+            description = "ce (cross-entropy), pdls or fpdls (prior-distribution label smoothing, plain or focal); default: the"
+                    + " model's own, cross-entropy (the -nr transformer pipelines': the reference's F-PDLS).")
     String loss;
 
     @Option(names = "--prior", paramLabel = "FILE",
@@ -97,12 +98,12 @@ public final class ModelOptions {
             throw new IllegalArgumentException("--channels must be 1 or 3; got " + channels);
         }
         m.channels = channels;
-        if (!ModelSpec.LOSSES.contains(loss.toLowerCase(java.util.Locale.ROOT))) {
+        if (loss != null && !ModelSpec.LOSSES.contains(loss.toLowerCase(java.util.Locale.ROOT))) {
             throw new IllegalArgumentException("Unknown --loss '" + loss + "'; allowed: " + ModelSpec.LOSSES);
         }
         m.loss = loss;
         if (prior != null) {
-            if (loss.equalsIgnoreCase("ce")) {
+            if (loss == null || loss.equalsIgnoreCase("ce")) {
                 throw new IllegalArgumentException("--prior is only used by --loss pdls or fpdls");
             }
             ModelSpec.readPrior(Path.of(prior)); // a bad or oversized file is a usage error now, not after indexing
