@@ -87,7 +87,8 @@ public final class ModelSpec {
         if (head == null) {
             if (armJson != null || kernelSize != null || stride != null || lambda != null || fixedLambda != null || garMode != null) {
                 throw new IllegalArgumentException("ARM options were given but the model " + this.model
-                        + (blocks != null ? " with blocks '" + blocks + "'" : "") + " has no ARM; use an -arm model or --blocks");
+                        + (blocks != null ? " with blocks '" + blocks + "'" : "") + " has no ARM; use an -arm model, or --blocks with a"
+                        + " ResNet or DeSpaM model (the transformers have no ARM)");
             }
             return null;
         }
