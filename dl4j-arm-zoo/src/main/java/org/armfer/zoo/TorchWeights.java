@@ -216,7 +216,20 @@ public final class TorchWeights {
     public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, ClassOrder order,
                               String source) {
         if (org.armfer.zoo.transformer.TransformerWeights.handles(graph)) {
-            // ViT / Swin graphs: torchvision's transformer keys (BACKBONE = the transformer trunk)
+            // ViT / Swin graphs: torchvision's transformer keys (BACKBONE = the transformer trunk); non-finite weights
+            // are refused here as for the other models, before anything is changed
+            List<String> bad = new ArrayList<>();
+            for (Map.Entry<String, INDArray> e : state.entrySet()) {
+                long n = nonFinite(e.getValue());
+                if (n > 0) {
+                    bad.add("'" + e.getKey() + "' holds " + n + " NaN or infinite value" + (n == 1 ? "" : "s") + " (of "
+                            + e.getValue().length() + "); weights must be finite numbers");
+                }
+            }
+            if (!bad.isEmpty()) {
+                throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + bad.size() + " problem"
+                        + (bad.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", bad));
+            }
             org.armfer.zoo.transformer.TransformerWeights.Loaded t =
                     org.armfer.zoo.transformer.TransformerWeights.load(graph, state, scope == Scope.BACKBONE, source);
             return new Report(t.loaded(), t.skipped(), List.of(), scope == Scope.ALL ? ClassOrder.CANONICAL : null);

@@ -77,7 +77,7 @@ class ModelRegistryTest {
                 .getLayer()).getNOut(), ctx + ": output width");
         // batch 8 for the transformers' gradient pass: their stochastic depth skips a block for whole examples (p up to
         // 0.2 in Swin-T), which for both examples of a batch of 2 would leave that block without a gradient
-        int n = transformer && size == 48 ? 8 : 2;
+        int n = transformer && size == 48 && GRADIENT_CHECKED_TRANSFORMERS.contains(name) ? 8 : 2;
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.FLOAT, n, 3, size, size);
         INDArray y = Nd4j.zeros(DataType.FLOAT, n, classes);

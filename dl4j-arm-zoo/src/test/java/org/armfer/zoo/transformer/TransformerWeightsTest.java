@@ -110,6 +110,14 @@ class TransformerWeightsTest {
         TorchWeights.load(b, legacy, TorchWeights.Scope.ALL, "legacy");
         assertEquals(a.params(), b.params());
 
+        Map<String, INDArray> nan = new LinkedHashMap<>(good);
+        INDArray w = good.get("conv_proj.weight").dup();
+        w.putScalar(0, Float.NaN);
+        w.putScalar(1, Float.POSITIVE_INFINITY);
+        nan.put("conv_proj.weight", w);
+        m = loadFails(b, nan);
+        assertTrue(m.contains("'conv_proj.weight' holds 2 NaN or infinite values (of " + w.length() + ")"), m);
+
         ComputationGraph s = swin(1);
         Map<String, INDArray> wrongIndex = TransformerWeights.export(s);
         wrongIndex.put("features.1.0.attn.relative_position_index", Nd4j.zeros(DataType.LONG, 81));
