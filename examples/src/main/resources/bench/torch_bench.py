@@ -1,8 +1,11 @@
 """PyTorch side of `armfer bench`: the same models and measurements as the DL4J side.
 
-usage: torch_bench.py BATCH INPUT WARMUP ITERATIONS THREADS [--models] [--block] [--onnx DIR] [--memory MODEL]
+usage: torch_bench.py BATCH INPUT WARMUP ITERATIONS THREADS [--models] [--block] [--onnx DIR] [--memory MODEL] [--serve]
 Prints one JSON object per line: {"engine": "pytorch", "model", "phase", "batch", "inputSize", "millis": [...]},
 or with --memory: {"peakRss": bytes} after training MODEL for WARMUP + ITERATIONS steps.
+With --serve (after the --onnx export, if asked) it prints {"ready": true} and then answers each line on its standard
+input naming a model ("resnet18", "resnet18-arm") with one inference of a BATCH batch, {"ms": milliseconds measured
+around the forward pass}, until "exit": so that the caller can interleave PyTorch's runs with its own.
 Models: torchvision resnet18 (7 classes) and the ARM reference model (PixelShuffle(16), the reference's
 per-channel shared 32x32/8 convolution, BatchNorm2d(2), channel mean + alpha * batch mean, Linear(121, 7)).
 """
@@ -105,6 +108,24 @@ def make(name, input_size):
     return torchvision.models.resnet18(num_classes=7) if name == "resnet18" else ArmResNet18(7, input_size)
 
 
+def serve(batch, size):
+    """One timed inference per model name read from stdin, answered on stdout (see the module's docstring)."""
+    x = torch.randn(batch, 3, size, size)
+    models = {name: make(name, size).eval() for name in ("resnet18", "resnet18-arm")}
+    print(json.dumps({"ready": True}), flush=True)
+    with torch.no_grad():
+        for line in sys.stdin:
+            name = line.strip()
+            if name == "exit":
+                break
+            if name not in models:
+                print(json.dumps({"error": "unknown model " + name}), flush=True)
+                continue
+            t = time.perf_counter()
+            models[name](x)
+            print(json.dumps({"ms": (time.perf_counter() - t) * 1000.0}), flush=True)
+
+
 def main():
     batch, size, warmup, iterations, threads = (int(a) for a in sys.argv[1:6])
     args = sys.argv[6:]
@@ -164,6 +185,8 @@ def main():
     for name, phase, s, ms in rows:
         print(json.dumps({"engine": "pytorch", "model": name, "phase": phase, "batch": batch, "inputSize": s, "millis": ms}),
               flush=True)
+    if "--serve" in args:
+        serve(batch, size)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,13 @@ import ai.onnxruntime.OrtSession;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +62,7 @@ public final class ExternalBench {
         return script;
     }
 
-    private List<String> runPython(List<String> extra) throws IOException, InterruptedException {
+    private ProcessBuilder python(List<String> extra) throws IOException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IOException("--pytorch needs " + PYTHON + " with torch and torchvision: apt-get install -y python3-torch python3-torchvision");
         }
@@ -68,6 +73,12 @@ public final class ExternalBench {
         // PyTorch as Debian ships it: without the jemalloc preload the armfer launcher gives the JVM
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove("MALLOC_CONF");
+        return pb;
+    }
+
+    private List<String> runPython(List<String> extra) throws IOException, InterruptedException {
+        ProcessBuilder pb = python(extra);
+        List<String> cmd = pb.command();
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -103,6 +114,96 @@ public final class ExternalBench {
         return rows;
     }
 
+    /**
+     * A PyTorch process that runs one inference of this batch per request, for {@link Bench#latency} to interleave
+     * with the other engines; with {@code exportOnnx} it first exports both models to ONNX for {@link #onnxModels()}.
+     * Close it to end the process.
+     */
+    public TorchServer servePytorch(boolean exportOnnx) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--serve"));
+        if (exportOnnx) {
+            onnxDir = Files.createTempDirectory("armfer-onnx");
+            args.add("--onnx");
+            args.add(onnxDir.toString());
+        }
+        progress.accept("pytorch server (" + threads + " threads)" + (exportOnnx ? ", exporting ONNX" : ""));
+        return new TorchServer(python(args).start());
+    }
+
+    /** PyTorch answering one timed inference per model name (see bench/torch_bench.py --serve). */
+    public static final class TorchServer implements AutoCloseable {
+        private final Process process;
+        private final BufferedWriter requests;
+        private final BufferedReader answers;
+        private final ObjectMapper json = new ObjectMapper();
+
+        TorchServer(Process process) throws IOException {
+            this.process = process;
+            this.requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            try {
+                JsonNode ready = next();
+                if (!ready.path("ready").asBoolean()) {
+                    throw new IOException("PyTorch server did not start: " + ready);
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** The next JSON answer (lines that are not JSON, such as warnings, are skipped). */
+        private JsonNode next() throws IOException {
+            String line;
+            while ((line = answers.readLine()) != null) {
+                if (line.startsWith("{")) {
+                    return json.readTree(line);
+                }
+            }
+            throw new IOException("PyTorch server ended (exit " + (process.isAlive() ? "?" : process.exitValue()) + ")");
+        }
+
+        /** One inference of {@code model} in PyTorch; the milliseconds PyTorch measured around its forward pass. */
+        public double infer(String model) {
+            try {
+                requests.write(model + "\n");
+                requests.flush();
+                JsonNode a = next();
+                if (!a.has("ms")) {
+                    throw new IllegalStateException("PyTorch server: " + a);
+                }
+                return a.get("ms").asDouble();
+            } catch (IOException e) {
+                throw new UncheckedIOException("PyTorch server: " + e.getMessage(), e);
+            }
+        }
+
+        /** Model name -> one timed inference, for {@link Bench#latency}. */
+        public Map<String, Bench.Timed> bodies() {
+            Map<String, Bench.Timed> bodies = new LinkedHashMap<>();
+            for (String name : new String[]{"resnet18", "resnet18-arm"}) {
+                bodies.put(name, () -> infer(name));
+            }
+            return bodies;
+        }
+
+        @Override
+        public void close() {
+            try {
+                requests.write("exit\n");
+                requests.flush();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroy();
+                }
+            } catch (IOException e) {
+                process.destroy();
+            } catch (InterruptedException e) {
+                process.destroy();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Peak RSS of PyTorch training {@code model} at {@code memoryBatch}, in a fresh Python process. */
     public long pytorchPeakMemory(String model, int memoryBatch) throws IOException, InterruptedException {
         ExternalBench b = new ExternalBench(memoryBatch, inputSize, warmup, iterations, threads, progress);
@@ -118,7 +219,7 @@ public final class ExternalBench {
      */
     public OnnxModels onnxModels() throws OrtException {
         if (onnxDir == null) {
-            throw new IllegalStateException("run pytorch(..., exportOnnx=true) first");
+            throw new IllegalStateException("run pytorch(..., exportOnnx=true) or servePytorch(true) first");
         }
         progress.accept("onnxruntime sessions for resnet18 and resnet18-arm (" + threads + " threads)");
         return new OnnxModels();

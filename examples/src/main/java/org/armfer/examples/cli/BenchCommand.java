@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
         description = {"Measure training and inference throughput (images/s; warm-up, then the median of timed iterations)",
                 "of ResNet18 (GAP) and ResNet18Arm, and the ARM block against global pooling on a 512x7x7 input.",
                 "With --pytorch / --onnx the same models run in PyTorch (Debian python3-torch) and ONNX Runtime in the",
-                "same run, so that ratios are measured side by side."})
+                "same run, so that ratios are measured side by side. DL4J's inference is timed three ways: the graph's",
+                "output() (dl4j), after BatchNormFolding.fold (dl4j-folded) and through OneDnnInference (dl4j-onednn).",
+                "--latency instead times one image at a time (p50/p90/p99 in ms), every engine in the same rounds."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -31,8 +33,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
-    int iterations;
+    @Option(names = "--iterations", description = "Timed iterations (default: 5; " + LATENCY_ITERATIONS
+            + " with --latency).")
+    Integer iterations;
+
+    @Option(names = "--latency", description = "Latency of one image (batch 1): DL4J, DL4J folded, DL4J through "
+            + "OneDnnInference, and with --pytorch / --onnx PyTorch and ONNX Runtime, all interleaved in the same rounds;"
+            + " prints p50/p90/p99 in ms.")
+    boolean latency;
+
+    @Option(names = "--settle-ms", defaultValue = "" + Bench.DEFAULT_SETTLE_MILLIS, description = "Pause before every"
+            + " timed run so that the previous engine's spinning worker threads are idle (default: ${DEFAULT-VALUE}).")
+    int settleMillis;
 
     @Option(names = "--skip-models", description = "Do not time the whole models.")
     boolean skipModels;
@@ -63,20 +75,31 @@ public final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Timed rounds of --latency unless --iterations says otherwise. */
+    static final int LATENCY_ITERATIONS = 100;
+
     @Override
     public Integer call() throws Exception {
+        int iterations = this.iterations != null ? this.iterations : latency ? LATENCY_ITERATIONS : 5;
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
         Cli.require(spec, inputSize >= 32, "--input-size must be >= 32 (ResNet-18 reduces it 32-fold); got " + inputSize);
         Cli.require(spec, warmup >= 0 && iterations >= 1, "--warmup must be >= 0 and --iterations >= 1");
         Cli.require(spec, memoryBatch >= 0 && threads >= 0, "--memory-batch and --threads must be >= 0");
+        Cli.require(spec, settleMillis >= 0, "--settle-ms must be >= 0; got " + settleMillis);
+        Cli.require(spec, !latency || !spec.commandLine().getParseResult().hasMatchedOption("--batch") || batch == 1,
+                "--latency measures batch 1; got --batch " + batch);
+        Cli.require(spec, !latency || memoryBatch == 0, "--latency does not measure memory; drop --memory-batch");
         java.io.PrintWriter stdout = spec.commandLine().getOut();
+        if (latency && memoryProbe == null) {
+            return latency(iterations, stdout);
+        }
         if (memoryProbe != null) {
             long peak = new Bench(batch, inputSize, warmup, iterations, s -> { }).trainingPeakMemory(memoryProbe);
             stdout.println("PEAK_RSS " + peak);
             stdout.flush();
             return 0;
         }
-        Bench bench = new Bench(batch, inputSize, warmup, iterations, s -> System.err.println("bench: " + s));
+        Bench bench = new Bench(batch, inputSize, warmup, iterations, settleMillis, s -> System.err.println("bench: " + s));
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
         // PyTorch first (it exports the ONNX models); ONNX Runtime's inference is timed interleaved with DL4J's
@@ -118,6 +141,45 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
         if (json != null) {
+            Json.writeAtomically(json, Json.write(out));
+            stdout.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private int latency(int iterations, java.io.PrintWriter stdout) throws Exception {
+        java.util.function.Consumer<String> progress = s -> System.err.println("bench: " + s);
+        Bench bench = new Bench(1, inputSize, warmup, iterations, settleMillis, progress);
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ExternalBench external = new ExternalBench(1, inputSize, warmup, iterations, nThreads, progress);
+        List<Bench.Row> rows;
+        try (ExternalBench.TorchServer torch = pytorch || onnx ? external.servePytorch(onnx) : null;
+             ExternalBench.OnnxModels ort = onnx ? external.onnxModels() : null) {
+            Map<String, Map<String, Bench.Timed>> others = new LinkedHashMap<>();
+            if (pytorch) {
+                others.put("pytorch", torch.bodies());
+            }
+            if (ort != null) {
+                Map<String, Bench.Timed> bodies = new LinkedHashMap<>();
+                ort.bodies().forEach((model, body) -> bodies.put(model, Bench.timed(body)));
+                others.put("onnxruntime", bodies);
+            }
+            rows = bench.latency(others);
+        }
+        stdout.print(Bench.latencyTable(rows));
+        List<String> ratios = Bench.latencyRatios(rows);
+        ratios.forEach(stdout::println);
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("mode", "latency");
+            out.put("batch", 1);
+            out.put("inputSize", inputSize);
+            out.put("warmup", warmup);
+            out.put("iterations", iterations);
+            out.put("settleMillis", settleMillis);
+            out.put("threads", nThreads);
+            out.put("rows", rows);
+            out.put("ratios", ratios);
             Json.writeAtomically(json, Json.write(out));
             stdout.println("wrote " + json);
         }

@@ -228,6 +228,8 @@ class CliTest {
                 {"ablation", "--configs", "FA+XX"},
                 {"example", "NoSuchExample"},
                 {"bench", "--batch", "0"},
+                {"bench", "--latency", "--batch", "4"},
+                {"bench", "--settle-ms", "-1"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = CliRunner.run(c);
@@ -275,7 +277,29 @@ class CliTest {
         }
         // both models in every engine and phase
         assertEquals(Map.of("dl4j inference", 2, "dl4j train", 2, "dl4j-folded inference", 2,
-                "onnxruntime inference", 2, "pytorch inference", 2, "pytorch train", 2), counts);
+                "dl4j-onednn inference", 2, "onnxruntime inference", 2, "pytorch inference", 2, "pytorch train", 2),
+                counts);
+    }
+
+    @Test
+    void benchLatencyTimesOneImageInEveryEngineInTheSameRounds() throws Exception {
+        Path json = tmp.resolve("bench-latency.json");
+        // PyTorch served and interleaved (ONNX Runtime's bodies are the batch runs' ones, tested there)
+        CliRunner.Result r = CliRunner.run("bench", "--latency", "--input-size", "48", "--warmup", "0",
+                "--iterations", "3", "--settle-ms", "0", "--pytorch", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("p99 ms") && r.out().contains("dl4j-onednn vs pytorch"), r.out());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("rows");
+        Map<String, Integer> counts = new TreeMap<>();
+        for (JsonNode row : rows) {
+            assertEquals(3, row.get("millis").size(), "three timed rounds: " + row);
+            assertEquals(1, row.get("batch").asInt(), row.toString());
+            assertTrue(row.get("p50").asDouble() > 0 && row.get("p99").asDouble() >= row.get("p50").asDouble(),
+                    row.toString());
+            counts.merge(row.get("engine").asText(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("dl4j", 2, "dl4j-folded", 2, "dl4j-onednn", 2, "pytorch", 2), counts,
+                "both models in every engine");
     }
 
     @Test
