@@ -7,9 +7,11 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -179,6 +181,28 @@ public final class OneDnnInference implements AutoCloseable {
     public synchronized List<String> describe(long... inputShape) {
         Plan p = net == null ? null : plan(inputShape);
         return p == null ? List.of() : p.steps();
+    }
+
+    /**
+     * Each primitive of the plan for {@code x}'s shape with its median time over {@code reps} runs, one line each
+     * (for profiling: which primitive costs what); empty when the shape falls back.
+     */
+    public synchronized List<String> profile(INDArray x, int reps) {
+        if (reps < 1) {
+            throw new IllegalArgumentException("reps must be >= 1, got " + reps);
+        }
+        Plan p = net == null ? null : plan(x.shape());
+        if (p == null) {
+            return List.of();
+        }
+        INDArray in = x.dataType() == DataType.FLOAT && x.offset() == 0 && !x.isView() && x.ordering() == 'c'
+                ? x : x.castTo(DataType.FLOAT).dup('c');
+        double[] ms = p.timeSteps(in, reps);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < ms.length; i++) {
+            out.add(String.format(Locale.ROOT, "%8.3f ms  %s", ms[i], p.steps().get(i)));
+        }
+        return out;
     }
 
     /** The number of input shapes compiled and kept. */

@@ -586,6 +586,28 @@ final class Plan implements AutoCloseable {
         return out;
     }
 
+    /** Median milliseconds of each primitive over {@code reps} runs on {@code x} (for profiling). */
+    double[] timeSteps(INDArray x, int reps) {
+        input.set_data_handle(x.data().addressPointer());
+        INDArray out = Nd4j.createUninitializedDetached(DataType.FLOAT, outputShape);
+        output.set_data_handle(out.data().addressPointer());
+        double[][] t = new double[primitives.size()][reps];
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < primitives.size(); i++) {
+                long t0 = System.nanoTime();
+                primitives.get(i).execute(d.stream, arguments.get(i));
+                d.stream._wait();
+                t[i][r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        double[] med = new double[t.length];
+        for (int i = 0; i < t.length; i++) {
+            Arrays.sort(t[i]);
+            med[i] = t[i][reps / 2];
+        }
+        return med;
+    }
+
     /** One line per primitive, with the implementation oneDNN chose. */
     List<String> steps() {
         return Collections.unmodifiableList(labels);
