@@ -1,6 +1,6 @@
 """Reference outputs for armfer's PyTorch parity tests, made during the test run.
 
-usage: make_reference.py {resnet18|arm} OUT_DIR SEED
+usage: make_reference.py {resnet18|arm|arm-checkpoint} OUT_DIR SEED
 
 Writes OUT_DIR/weights.npz (the state dict, one array per key, as the README's snippet does) and
 OUT_DIR/io.npz (x: the input batch, logits and probs: outputs in eval mode).
@@ -8,6 +8,12 @@ OUT_DIR/io.npz (x: the input batch, logits and probs: outputs in eval mode).
 - arm: the ARM model written from the paper's description, with the reference checkpoint's key names:
   features = resnet18 without avgpool/fc, PixelShuffle(16), one shared 32x32/8 conv over each channel,
   BatchNorm2d(2), channel mean + alpha * batch mean, Linear(121, 7).
+- arm-checkpoint: the same model saved as the reference's train_raf-db.py saves it, a training checkpoint
+  {'iter', 'model_state_dict', 'optimizer_state_dict'} (OUT_DIR/reference.pth), its classifier in the reference's
+  class order (RAF-DB's labels 1..7 minus 1: surprise, fear, disgust, happiness, sadness, anger, neutral); converted
+  to weights.npz with README's snippet (model_state_dict); io.npz adds probs_canonical (the probabilities in armfer's
+  canonical order: neutral, happiness, sadness, surprise, fear, disgust, anger) and labels_canonical (the predicted
+  canonical class of each image).
 """
 import sys
 
@@ -61,13 +67,24 @@ class ArmResNet18(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+# reference row r (RAF-DB label r + 1) -> canonical class
+REFERENCE_RAF_TO_CANONICAL = [3, 4, 5, 1, 2, 6, 0]
+
+
+def convert(pth, npz):
+    """README's conversion snippet, as a user runs it on a .pth file."""
+    ckpt = torch.load(pth, map_location="cpu")
+    sd = ckpt.get("model_state_dict", ckpt.get("state_dict", ckpt))
+    np.savez(npz, **{k: v.numpy() for k, v in sd.items()})
+
+
 def main():
     mode, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed + 1)
     if mode == "resnet18":
         model = torchvision.models.resnet18(num_classes=7)
-    elif mode == "arm":
+    elif mode in ("arm", "arm-checkpoint"):
         model = ArmResNet18(7)
         with torch.no_grad():
             model.arm.alpha.fill_(0.7)
@@ -84,6 +101,17 @@ def main():
         model.fc.bias.div_(spread)
         logits = model(x)
         probs = torch.softmax(logits, dim=1)
+    if mode == "arm-checkpoint":
+        optimizer = torch.optim.Adam(model.parameters(), weight_decay=1e-4)
+        torch.save({"iter": 70, "model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict()},
+                   out + "/reference.pth")
+        convert(out + "/reference.pth", out + "/weights.npz")
+        canonical = np.zeros_like(probs.numpy())
+        for r, c in enumerate(REFERENCE_RAF_TO_CANONICAL):
+            canonical[:, c] = probs.numpy()[:, r]
+        np.savez(out + "/io.npz", x=x.numpy(), probs=probs.numpy(), logits=logits.numpy(), probs_canonical=canonical,
+                 labels_canonical=np.argmax(canonical, axis=1))
+        return
     np.savez(out + "/weights.npz", **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
     np.savez(out + "/io.npz", x=x.numpy(), probs=probs.numpy(), logits=logits.numpy())
 

@@ -2,14 +2,18 @@ package org.armfer.datavec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Checks a dataset root before anyone trains on it (the {@code armfer data} command): finds the layout, indexes every
- * split, and decodes every image (so corrupt files and face boxes outside their image are found now, not in epoch 3).
- * Never throws for a bad dataset: everything found is in the {@link DatasetReport}.
+ * split, and decodes every image (so corrupt, truncated or oversized files and face boxes outside their image are
+ * found now, not in epoch 3). Never throws for a bad dataset: everything found is in the {@link DatasetReport}.
  */
 public final class DatasetCheck {
 
@@ -18,7 +22,7 @@ public final class DatasetCheck {
 
     /** Checks {@code root} as {@code dataset} (layout detected, documented class-folder names). */
     public static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy) {
-        return check(dataset, root, policy, Layouts.Options.AUTO);
+        return check(dataset, root, policy, LayoutOptions.AUTO);
     }
 
     /** Checks the dataset, root, layout and folder names of {@code config} (its split and image options do not matter). */
@@ -28,7 +32,7 @@ public final class DatasetCheck {
 
     /** Null when the sample's image decodes (CSV pixel rows were checked when indexed), else why not. */
     private static Problem tryLoad(Sample sample) {
-        if (sample.image() instanceof Layouts.PixelsSource) {
+        if (sample.image() instanceof PixelsSource) {
             return null;
         }
         try {
@@ -40,14 +44,14 @@ public final class DatasetCheck {
         }
     }
 
-        static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
+    static DatasetReport check(FerDataset dataset, Path root, SkipPolicy policy, LayoutOptions options) {
         DatasetIndex index;
         try {
             // index with SKIP so that every bad row is listed, not only the first; the policy judges the result
             Path r = dataset == FerDataset.DEMO ? FerIterators.resolveRoot(dataset, root) : root;
-            index = Layouts.index(dataset, r, SkipPolicy.SKIP, options);
+            index = DatasetIndexer.index(dataset, r, SkipPolicy.SKIP, options);
         } catch (FerDataException | IllegalArgumentException e) {
-            return new DatasetReport(dataset, root, false, e.getMessage(), Map.of(), List.of(), Map.of());
+            return new DatasetReport(dataset, root, false, e.getMessage(), Map.of(), List.of(), Map.of(), Set.of(), Set.of());
         }
         List<Problem> problems = new ArrayList<>(index.problems());
         Map<Split, int[]> counts = new EnumMap<>(Split.class);
@@ -56,7 +60,7 @@ public final class DatasetCheck {
             List<Sample> samples = index.samples(s);
             // decode every image file (in parallel; problems listed in file order)
             Problem[] bad = new Problem[samples.size()];
-            java.util.stream.IntStream.range(0, samples.size()).parallel().forEach(i -> bad[i] = tryLoad(samples.get(i)));
+            IntStream.range(0, samples.size()).parallel().forEach(i -> bad[i] = tryLoad(samples.get(i)));
             for (int i = 0; i < bad.length; i++) {
                 if (bad[i] == null) {
                     n[samples.get(i).label()]++;
@@ -66,16 +70,18 @@ public final class DatasetCheck {
             }
             counts.put(s, n);
         }
-        boolean layoutOk = true;
         String layout = index.layout();
+        Set<Split> inFiles = EnumSet.noneOf(Split.class);
+        Set<Split> empty = EnumSet.noneOf(Split.class);
         for (Split s : dataset.splits()) {
-            if (java.util.Arrays.stream(counts.get(s)).sum() == 0) {
-                // a layout that has no such split (Kaggle's train.csv) says so in its name; an empty split it should have is wrong
-                boolean provided = index.layoutSplits().contains(s);
-                layoutOk &= !provided;
+            boolean provided = index.layoutSplits().contains(s);
+            if (provided) inFiles.add(s);
+            if (Arrays.stream(counts.get(s)).sum() == 0) {
+                // a split the files do not have (Kaggle's train.csv) is said; an empty split they should have is wrong
+                if (provided) empty.add(s);
                 layout = layout + (provided ? "; but the " + s.cliName() + " split is empty" : "; no " + s.cliName() + " split");
             }
         }
-        return new DatasetReport(dataset, root, layoutOk, layout, counts, problems, index.excludedByRule());
+        return new DatasetReport(dataset, root, empty.isEmpty(), layout, counts, problems, index.excludedByRule(), inFiles, empty);
     }
 }

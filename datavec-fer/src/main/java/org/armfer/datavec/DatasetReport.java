@@ -4,10 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** What {@link DatasetCheck} found: the layout, split sizes, images per canonical class, and every problem. */
 public final class DatasetReport {
@@ -19,9 +21,11 @@ public final class DatasetReport {
     private final Map<Split, int[]> counts;
     private final List<Problem> problems;
     private final Map<String, Integer> excluded;
+    private final Set<Split> splitsInFiles;
+    private final Set<Split> emptySplits;
 
     DatasetReport(FerDataset dataset, Path root, boolean layoutOk, String layout, Map<Split, int[]> counts,
-                  List<Problem> problems, Map<String, Integer> excluded) {
+                  List<Problem> problems, Map<String, Integer> excluded, Set<Split> splitsInFiles, Set<Split> emptySplits) {
         this.dataset = dataset;
         this.root = root;
         this.layoutOk = layoutOk;
@@ -30,9 +34,31 @@ public final class DatasetReport {
         this.counts.putAll(counts);
         this.problems = List.copyOf(problems);
         this.excluded = new LinkedHashMap<>(excluded);
+        this.splitsInFiles = splitsInFiles.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(splitsInFiles));
+        this.emptySplits = emptySplits.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(emptySplits));
     }
 
-    /** False when the root does not hold the dataset in any known layout ({@link #layout()} then says what was expected). */
+    /**
+     * The dataset's splits that the files hold (Kaggle's {@code train.csv}: train only; a folder copy: its split
+     * folders). A split missing here is no error: a dataset without a validation split in its files is validated on a
+     * hold-out from train. Empty when the layout was not found.
+     */
+    public Set<Split> splitsInFiles() {
+        return splitsInFiles;
+    }
+
+    /**
+     * Splits the files hold but with no usable example (every row bad, or none there): the layout is then not usable
+     * ({@link #layoutOk()} false), and {@link #problems()} says why each row was refused.
+     */
+    public Set<Split> emptySplits() {
+        return emptySplits;
+    }
+
+    /**
+     * False when the root does not hold the dataset in any known layout ({@link #layout()} then says what was
+     * expected), or when a split its files hold has no usable example ({@link #emptySplits()}).
+     */
     public boolean layoutOk() {
         return layoutOk;
     }
@@ -65,10 +91,10 @@ public final class DatasetReport {
     public String toTable() {
         StringBuilder sb = new StringBuilder();
         sb.append(dataset.cliName()).append(" at ").append(root).append('\n');
-        if (!layoutOk) {
+        if (counts.isEmpty()) {
             return sb.append("LAYOUT: ").append(layout).append('\n').toString();
         }
-        sb.append("layout: ").append(layout).append("\n\n");
+        sb.append(layoutOk ? "layout: " : "LAYOUT: ").append(layout).append("\n\n");
         List<String> labels = FerLabel.names(dataset.numClasses());
         sb.append(String.format(Locale.ROOT, "%-12s", "class"));
         for (Split s : counts.keySet()) sb.append(String.format(Locale.ROOT, "%12s", s.cliName()));
@@ -100,6 +126,10 @@ public final class DatasetReport {
         sb.append("  \"root\": ").append(q(String.valueOf(root))).append(",\n");
         sb.append("  \"layoutOk\": ").append(layoutOk).append(",\n");
         sb.append("  \"layout\": ").append(q(layout)).append(",\n");
+        sb.append("  \"splitsInFiles\": [");
+        List<String> names = new ArrayList<>();
+        for (Split s : splitsInFiles) names.add(q(s.cliName()));
+        sb.append(String.join(", ", names)).append("],\n");
         sb.append("  \"labels\": [");
         List<String> labels = FerLabel.names(dataset.numClasses());
         for (int i = 0; i < labels.size(); i++) sb.append(i > 0 ? ", " : "").append(q(labels.get(i)));

@@ -1,24 +1,23 @@
 package org.armfer.datavec;
 
+import org.armfer.io.AtomicFiles;
+import org.armfer.io.LimitedFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 
 /**
  * The demo dataset: synthetic 48x48 gray faces written as a FER2013 {@code fer2013.csv} (header
@@ -43,13 +42,20 @@ public final class DemoDataset {
     public static final String FILE = "fer2013.csv";
     /** Written next to the CSV: marks the directory as the demo's, so a changed CSV there may be rewritten. */
     public static final String MARKER = ".armfer-demo";
+    private static final String MARKER_TEXT = "armfer demo dataset; sha256 of " + FILE + ": ";
     public static final String DIR_PROPERTY = "armfer.demo.dir";
     public static final int TRAIN_PER_CLASS = 70;
     public static final int VALIDATION_PER_CLASS = 20;
     public static final int TEST_PER_CLASS = 20;
     public static final int NUM_CLASSES = 7;
     static final long SEED = 2103_10189L;
-    private static final int SIDE = Layouts.FER_SIDE;
+    private static final int SIDE = FerCsv.SIDE;
+
+    /** SHA-256 of the CSV the generator draws (pinned; TrainingDataTest checks it against the generator). */
+    static final String SHA256 = "2f8a86443cca285ecd548d337ab8cdb2469ffcaf45db0af8c9edeca68a71b52f";
+    /** More than the CSV's 6,169,361 bytes: a larger file is not the demo's. */
+    private static final long MAX_BYTES = 7_000_000;
+    private static SoftReference<byte[]> cached;
 
     /** Files this JVM has verified or written, with their size and modification time then. */
     private static final Map<Path, String> VERIFIED = new HashMap<>();
@@ -60,13 +66,14 @@ public final class DemoDataset {
     /** {@code ${armfer.demo.dir}} if set, else {@code ~/.armfer/demo}. */
     public static Path defaultDir() {
         String p = System.getProperty(DIR_PROPERTY);
-        return p != null && !p.isBlank() ? Path.of(p) : Path.of(System.getProperty("user.home"), ".armfer", "demo");
+        return p != null && !p.isBlank() ? Path.of(p) : builtInDir();
     }
 
     /**
      * Writes {@code dir/fer2013.csv} unless it already holds exactly the demo data; returns {@code dir}. A file that
-     * differs is rewritten only where the demo wrote it before ({@value #MARKER} present) or in {@link #defaultDir()};
-     * any other {@code fer2013.csv} is left alone and this fails, naming it.
+     * differs is rewritten only where the demo wrote it before (its {@value #MARKER} present) or in armfer's own
+     * {@code ~/.armfer/demo}; any other {@code fer2013.csv}, also in a directory named by {@code -Darmfer.demo.dir}, is
+     * left alone and this fails, naming it. Both files are written with {@link AtomicFiles}.
      */
     public static synchronized Path ensure(Path dir) {
         Path file = dir.resolve(FILE).toAbsolutePath().normalize();
@@ -74,20 +81,21 @@ public final class DemoDataset {
             if (Files.isRegularFile(file) && stamp(file).equals(VERIFIED.get(file))) {
                 return dir; // unchanged since this JVM checked it
             }
-            byte[] csv = csv();
-            if (Files.isRegularFile(file) && Files.size(file) == csv.length && Arrays.equals(Files.readAllBytes(file), csv)) {
+            // compared by its pinned hash: checking an intact file costs a read, not drawing 630 faces
+            if (Files.isRegularFile(file) && Files.size(file) <= MAX_BYTES
+                    && SHA256.equals(sha256(LimitedFiles.readAllBytes(file, MAX_BYTES, "the demo dataset")))) {
                 VERIFIED.put(file, stamp(file));
                 return dir;
             }
-            if (Files.exists(file) && !ownedByDemo(dir)) {
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !ownedByDemo(dir)) {
                 throw new FerDataException(file + " exists and is not armfer's demo dataset (no " + dir.resolve(MARKER)
                         + "); it is left untouched. For a real FER2013 copy use the dataset fer2013; for the demo data choose"
                         + " another directory (or -D" + DIR_PROPERTY + "=...).");
             }
+            byte[] csv = bytes();
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(MARKER), "armfer demo dataset; sha256 of " + FILE + ": " + sha256(csv) + "\n",
-                    StandardCharsets.US_ASCII);
-            writeAtomically(file, csv);
+            AtomicFiles.write(dir.resolve(MARKER), (MARKER_TEXT + SHA256 + "\n").getBytes(StandardCharsets.US_ASCII));
+            AtomicFiles.write(file, csv);
             VERIFIED.put(file, stamp(file));
             log.info("Wrote the demo dataset ({} faces, {} bytes) to {}", NUM_CLASSES * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS
                     + TEST_PER_CLASS), csv.length, file);
@@ -97,24 +105,26 @@ public final class DemoDataset {
         }
     }
 
-    private static boolean ownedByDemo(Path dir) {
+    /**
+     * Whether the demo wrote {@code dir}: its marker is there (a regular file, not a link, with the demo's text), or
+     * {@code dir} is armfer's own {@code ~/.armfer/demo} (written before the marker existed). A directory named by
+     * {@code -Darmfer.demo.dir} is the user's: only the marker makes it the demo's.
+     */
+    private static boolean ownedByDemo(Path dir) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
-        return Files.isRegularFile(d.resolve(MARKER)) || d.equals(defaultDir().toAbsolutePath().normalize());
+        Path marker = d.resolve(MARKER);
+        if (Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] text = LimitedFiles.readAllBytes(marker, 4096, "the demo dataset's marker");
+            if (new String(text, StandardCharsets.US_ASCII).startsWith(MARKER_TEXT)) {
+                return true;
+            }
+        }
+        return d.equals(builtInDir().toAbsolutePath().normalize());
     }
 
-    /** Temp file in the same directory, then a rename: an interrupted run never leaves half a file under the name. */
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** {@code ~/.armfer/demo}, the default when {@value #DIR_PROPERTY} is not set. */
+    private static Path builtInDir() {
+        return Path.of(System.getProperty("user.home"), ".armfer", "demo");
     }
 
     private static String stamp(Path file) throws IOException {
@@ -129,8 +139,23 @@ public final class DemoDataset {
         }
     }
 
-    /** The whole CSV, deterministically: per usage, rounds of one face of each emotion 0-6. */
+    /** The whole CSV (a copy), as {@link #ensure} writes it. */
     static byte[] csv() {
+        return bytes().clone();
+    }
+
+    /** The CSV, drawn once per JVM while memory allows. */
+    private static synchronized byte[] bytes() {
+        byte[] b = cached == null ? null : cached.get();
+        if (b == null) {
+            b = generate();
+            cached = new SoftReference<>(b);
+        }
+        return b;
+    }
+
+    /** The whole CSV, deterministically: per usage, rounds of one face of each emotion 0-6. */
+    private static byte[] generate() {
         StringBuilder sb = new StringBuilder(NUM_CLASSES * (TRAIN_PER_CLASS + VALIDATION_PER_CLASS + TEST_PER_CLASS) * 9000)
                 .append("emotion,pixels,Usage\n");
         Random r = new Random(SEED);

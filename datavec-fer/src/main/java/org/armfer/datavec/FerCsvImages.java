@@ -1,14 +1,13 @@
 package org.armfer.datavec;
 
+import org.armfer.io.Excerpt;
+import org.armfer.io.LineReader;
+
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The 48x48 gray images of any FER2013-style CSV, labelled or not, in row order: {@code fer2013.csv},
@@ -22,40 +21,41 @@ public final class FerCsvImages {
 
     /**
      * Every data row's image. The header must name a {@code pixels} column (any position, spaces allowed); a bad row
-     * fails naming the file, its line and the value.
+     * fails naming the file, its line and the value (cut to a readable length). The file and its lines have the size
+     * limits of the dataset readers.
      */
     public static List<BufferedImage> read(Path csv) {
         List<BufferedImage> out = new ArrayList<>();
-        Layouts.Problems strict = new Layouts.Problems(SkipPolicy.STRICT);
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+        Problems strict = new Problems(SkipPolicy.STRICT);
+        try (LineReader r = FerCsv.open(csv)) {
             String head = r.readLine();
             if (head == null) {
                 throw new FerDataException(csv + " is empty; expected a header with a pixels column");
             }
-            String[] cols = head.replace("\uFEFF", "").split(",", -1);
-            int pixels = -1;
-            for (int i = 0; i < cols.length; i++) {
-                if (cols[i].strip().toLowerCase(Locale.ROOT).equals("pixels")) pixels = i;
+            Integer pixels = FerCsv.header(head).get("pixels");
+            if (pixels == null || r.lastLineCut()) {
+                throw new FerDataException(csv + ":1: header '" + Excerpt.of(head) + "' has no pixels column");
             }
-            if (pixels < 0) {
-                throw new FerDataException(csv + ":1: header '" + head + "' has no pixels column");
-            }
+            int width = head.split(",", -1).length;
             String line;
-            long lineNo = 1;
             while ((line = r.readLine()) != null) {
-                lineNo++;
+                long lineNo = r.lineNumber();
+                if (r.lastLineCut()) {
+                    strict.add(csv, lineNo, "line of " + r.lastLineLength() + " characters, more than the " + r.maxChars()
+                            + " a FER2013 row can have");
+                }
                 if (line.isBlank()) continue;
                 String[] f = line.split(",", -1);
-                if (f.length != cols.length) {
-                    strict.add(csv, lineNo, f.length + " fields, expected " + cols.length + " (" + head.strip() + ")");
+                if (f.length != width) {
+                    strict.add(csv, lineNo, f.length + " fields, expected " + width + " (" + Excerpt.of(head.strip()) + ")");
                 }
-                byte[] px = Layouts.pixels(f[pixels], csv, lineNo, strict);
-                BufferedImage img = new BufferedImage(Layouts.FER_SIDE, Layouts.FER_SIDE, BufferedImage.TYPE_BYTE_GRAY);
-                img.getRaster().setDataElements(0, 0, Layouts.FER_SIDE, Layouts.FER_SIDE, px);
+                byte[] px = FerCsv.pixels(f[pixels], csv, lineNo, strict);
+                BufferedImage img = new BufferedImage(FerCsv.SIDE, FerCsv.SIDE, BufferedImage.TYPE_BYTE_GRAY);
+                img.getRaster().setDataElements(0, 0, FerCsv.SIDE, FerCsv.SIDE, px);
                 out.add(img);
             }
         } catch (IOException e) {
-            throw new FerDataException("Cannot read " + csv + ": " + e.getMessage(), e);
+            throw DatasetFiles.cannotRead(csv, e);
         }
         return out;
     }

@@ -53,11 +53,12 @@ public final class FerDataSetIterator implements DataSetIterator {
     }
 
     FerDataSetIterator(DatasetIndex index, FerDataConfig config) {
+        index.requireReadable(config.split());
         this.samples = index.samples(config.split());
         this.config = config;
         this.numClasses = index.dataset().numClasses();
         boolean train = config.split() == Split.TRAIN;
-        this.pre = train && config.augment() ? ImagePreprocessor.training(config.channels(), config.imageSize())
+        this.pre = train && config.augment() ? ImagePreprocessor.training(config.channels(), config.imageSize(), config.augmentation())
                 : ImagePreprocessor.evaluation(config.channels(), config.imageSize());
         if (samples.isEmpty()) {
             throw new FerDataException(index.dataset().cliName() + " at " + index.root() + " (" + index.layout() + ") has no "

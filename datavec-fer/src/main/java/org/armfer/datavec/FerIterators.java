@@ -44,12 +44,12 @@ public final class FerIterators {
      */
     public static DataSetIterator iterator(FerDataConfig c) {
         DatasetIndex index = index(c.dataset(), c.root(), c.skipPolicy(), c.options());
-        return new FerDataSetIterator(index, c);
+        return new FerDataSetIterator(c.holdOut() == null ? index : c.holdOut().apply(index), c);
     }
 
     /** The (cached) index of a dataset root, layout detected. */
     public static DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy) {
-        return index(dataset, root, policy, Layouts.Options.AUTO);
+        return index(dataset, root, policy, LayoutOptions.AUTO);
     }
 
     /** The (cached) index of a dataset root as {@code config} says (dataset, root, skip policy, layout, folder names). */
@@ -70,12 +70,12 @@ public final class FerIterators {
         return r;
     }
 
-    static synchronized DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy, Layouts.Options options) {
+    static synchronized DatasetIndex index(FerDataset dataset, Path root, SkipPolicy policy, LayoutOptions options) {
         Path r = resolveRoot(dataset, root);
         String key = dataset + "|" + r + "|" + policy + "|" + options.key() + "|" + stamp(r);
         DatasetIndex index = CACHE.get(key);
         if (index == null) {
-            index = Layouts.index(dataset, r, policy, options);
+            index = DatasetIndexer.index(dataset, r, policy, options);
             CACHE.put(key, index);
         }
         return index;

@@ -9,7 +9,9 @@ import java.util.Set;
 /**
  * The on-disk layouts the readers know (this module's README says where each file goes). {@link #AUTO}, the default,
  * takes the first layout found under the root in the order of the constants below; naming one makes the reader use
- * only that one, which matters when a root holds several (say {@code fer2013.csv} and a folder copy).
+ * only that one, which matters when a root holds several (say {@code fer2013.csv} and a folder copy). Each layout is
+ * read by one class ({@code Fer2013CsvLayout}, ..., {@code FolderLayout}, behind the package's {@code DatasetLayout}
+ * interface): adding a layout is adding such a class and a constant here.
  */
 public enum FerLayout {
     /** Detect from what exists under the root. */
@@ -39,6 +41,20 @@ public enum FerLayout {
 
     public String cliName() {
         return cliName;
+    }
+
+    /** The class that reads this layout of {@code dataset} ({@link #AUTO} has none). */
+    DatasetLayout reader(FerDataset dataset) {
+        return switch (this) {
+            case AUTO -> throw new IllegalStateException("AUTO is not a layout; DatasetIndexer tries the others");
+            case FER2013_CSV -> new Fer2013CsvLayout(dataset);
+            case KAGGLE_CSV -> new KaggleCsvLayout();
+            case FERPLUS_CSV -> new FerPlusCsvLayout();
+            case RAFDB_LIST -> new RafDbListLayout();
+            case AFFECTNET_CSV -> new AffectNetCsvLayout();
+            case AFFECTNET_NPY -> new AffectNetNpyLayout();
+            case FOLDERS -> new FolderLayout(dataset);
+        };
     }
 
     /** Whether this layout can hold {@code dataset}. */

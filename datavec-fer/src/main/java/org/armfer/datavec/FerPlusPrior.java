@@ -14,7 +14,8 @@ public final class FerPlusPrior {
     }
 
     /**
-     * D from {@code fer2013new.csv} (training rows: Usage = Training; rows without a FER+ majority are not counted).
+     * D from {@code fer2013new.csv} (training rows: Usage = Training; rows without a FER+ majority are not counted;
+     * a file without a Usage column has no training rows).
      * A malformed row fails with its file and line; a class without any training row fails, naming it.
      */
     public static double[][] fromVotes(Path fer2013newCsv) {
@@ -22,20 +23,13 @@ public final class FerPlusPrior {
             throw new FerDataException("FER+ votes file missing: " + fer2013newCsv);
         }
         // strict: a malformed vote row fails naming its line rather than silently shifting the prior
-        Layouts.Problems problems = new Layouts.Problems(SkipPolicy.STRICT);
-        List<double[]> votes = Layouts.readVotes(fer2013newCsv, problems);
-        List<String> usages;
-        try {
-            usages = Files.readAllLines(fer2013newCsv).stream().skip(1).map(l -> l.split(",", -1)[0].strip()).toList();
-        } catch (java.io.IOException e) {
-            throw new FerDataException("Cannot read " + fer2013newCsv + ": " + e.getMessage(), e);
-        }
+        List<FerPlusCsvLayout.VoteRow> votes = FerPlusCsvLayout.readVotes(fer2013newCsv, new Problems(SkipPolicy.STRICT));
         double[][] sum = new double[8][8];
         int[] n = new int[8];
-        for (int i = 0; i < votes.size(); i++) {
-            double[] v = votes.get(i);
-            if (v == null || i >= usages.size() || !usages.get(i).equals("Training")) continue;
-            int label = Layouts.majority(v);
+        for (FerPlusCsvLayout.VoteRow row : votes) {
+            if (row == null || row.usage() != Split.TRAIN) continue;
+            double[] v = row.votes();
+            int label = FerPlusCsvLayout.majority(v);
             if (label < 0) continue;
             double total = 0;
             for (int k = 0; k < 8; k++) total += v[k];

@@ -88,6 +88,7 @@ public class FerRecordReader extends BaseRecordReader {
                     + " initialize with new FileSplit(rootDir)");
         }
         DatasetIndex index = FerIterators.index(dataset, root, policy, config.options());
+        index.requireReadable(split);
         samples = index.samples(split);
         problems.clear();
         problems.addAll(index.problems());

@@ -9,16 +9,16 @@ import java.util.Random;
 
 /**
  * The image transform of armfer's readers: bilinear resize to {@code size x size}, gray replicated to 3 channels (or
- * RGB reduced to gray) as asked, scale to [0, 1], ImageNet mean/std normalisation; for training, optionally the
- * {@link Augmentation}s. {@link #evaluation(int, int)} is what {@code evaluate} and {@code predict} use.
+ * RGB reduced to gray) as asked, scale to [0, 1], ImageNet mean/std normalisation; for training, optionally an
+ * {@link Augmentation.Policy} (its flip or noise before the resize, erasing after the normalisation). {@link #evaluation(int, int)} is what {@code evaluate} and {@code predict} use.
  */
 public final class ImagePreprocessor {
 
     private final int channels;
     private final int size;
-    private final boolean augment;
+    private final Augmentation.Policy policy;
 
-    private ImagePreprocessor(int channels, int size, boolean augment) {
+    private ImagePreprocessor(int channels, int size, Augmentation.Policy policy) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3; got " + channels);
         }
@@ -27,17 +27,22 @@ public final class ImagePreprocessor {
         }
         this.channels = channels;
         this.size = size;
-        this.augment = augment;
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     /** Evaluation: never augments. */
     public static ImagePreprocessor evaluation(int channels, int imageSize) {
-        return new ImagePreprocessor(channels, imageSize, false);
+        return new ImagePreprocessor(channels, imageSize, Augmentation.Policy.NONE);
     }
 
-    /** Training: flip, noise and random erasing, drawn from the Random passed to {@link #apply}. */
+    /** Training with the reference implementation's augmentation ({@link Augmentation.Policy#REFERENCE}). */
     public static ImagePreprocessor training(int channels, int imageSize) {
-        return new ImagePreprocessor(channels, imageSize, true);
+        return training(channels, imageSize, Augmentation.Policy.REFERENCE);
+    }
+
+    /** Training with {@code policy}, drawn from the Random passed to {@link #apply}. */
+    public static ImagePreprocessor training(int channels, int imageSize, Augmentation.Policy policy) {
+        return new ImagePreprocessor(channels, imageSize, policy);
     }
 
     public int channels() {
@@ -53,13 +58,14 @@ public final class ImagePreprocessor {
      * {@code random} (unused, and may be null, for evaluation).
      */
     public float[] apply(Sample.RawImage raw, Random random) {
-        float[] img = Images.resize01(raw, channels, size);
+        boolean augment = policy != Augmentation.Policy.NONE;
+        float[] img = Images.resize01(augment ? Augmentation.beforeResize(policy, raw, random) : raw, channels, size);
         if (augment) {
-            Augmentation.flipAndNoise(img, channels, size, random);
+            Augmentation.afterResize(policy, img, channels, size, random);
         }
         Images.normalise(img, channels, size);
         if (augment) {
-            Augmentation.erase(img, channels, size, random);
+            Augmentation.afterNormalise(policy, img, channels, size, random);
         }
         return img;
     }
@@ -69,7 +75,7 @@ public final class ImagePreprocessor {
      * normalised; a gray image replicated to 3 channels, an RGB one reduced to luma for 1 channel. Never augmented.
      */
     public INDArray toInput(BufferedImage image) {
-        if (augment) {
+        if (policy != Augmentation.Policy.NONE) {
             throw new IllegalStateException("toInput is for inference; use ImagePreprocessor.evaluation(channels, size)");
         }
         return Nd4j.create(apply(Images.raw(image, null), null), new long[]{1, channels, size, size}, 'c');

@@ -1,10 +1,20 @@
 package org.armfer.datavec;
 
+import org.armfer.io.Excerpt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 
 /** Image decoding and the pixel arithmetic of preprocessing, on plain float arrays. */
 public final class Images {
@@ -13,28 +23,97 @@ public final class Images {
     public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] STD = {0.229f, 0.224f, 0.225f};
 
+    private static final Logger log = LoggerFactory.getLogger(Images.class);
+
     private Images() {
     }
 
-    /** Decodes an image file; the error names the file when it is missing or cannot be decoded. */
+    /** Images with more pixels (2^25, 33.5 million) are refused before decoding; a 24-megapixel photo passes. */
+    public static final long MAX_PIXELS = 1L << 25;
+    /** Images wider or higher are refused before decoding. */
+    public static final int MAX_SIDE = 1 << 14;
+    /** Image files larger than this are refused before reading. */
+    public static final long MAX_FILE_BYTES = 256L << 20;
+
+    /**
+     * Decodes an image file; the error names the file when it is missing, too large, not decodable, corrupt or cut
+     * short. The width and height are read from the header and checked against {@link #MAX_SIDE} and
+     * {@link #MAX_PIXELS} before any pixel memory is allocated (a 3 KB JPEG can claim 20000x20000), and a decoder
+     * warning that image data is missing (a JPEG cut short, whose missing part ImageIO would fill with gray) makes the
+     * file corrupt. Errors are {@link FerDataException}s with a {@link Problem}, so readers skip them under
+     * {@link SkipPolicy#SKIP} as any bad row.
+     */
     public static BufferedImage read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new FerDataException(new Problem(file, 0, "image file missing"));
+        return read(file, file);
+    }
+
+    /** {@link #read(Path)} of {@code source}, naming the file {@code named} (the path the dataset gave) in errors. */
+    static BufferedImage read(Path source, Path named) {
+        if (!Files.isRegularFile(source)) {
+            throw new FerDataException(new Problem(named, 0, "image file missing"));
         }
         try {
-            // from the File: ImageIO then reads the file directly instead of through a temporary cache file
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new FerDataException(new Problem(file, 0, "not a decodable image (JPEG, PNG, BMP or GIF; " + Files.size(file)
-                        + " bytes)"));
+            long size = Files.size(source);
+            if (size > MAX_FILE_BYTES) {
+                throw bad(named, "image file of " + size + " bytes, more than the " + MAX_FILE_BYTES + " allowed");
             }
-            return img;
+            // from the File: ImageIO then reads the file directly instead of through a temporary cache file
+            try (ImageInputStream in = ImageIO.createImageInputStream(source.toFile())) {
+                Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+                if (readers == null || !readers.hasNext()) {
+                    throw bad(named, "not a decodable image (JPEG, PNG, BMP or GIF; " + size + " bytes)");
+                }
+                ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    return decode(reader, named);
+                } finally {
+                    reader.dispose();
+                }
+            }
         } catch (IOException | RuntimeException e) {
             if (e instanceof FerDataException f) {
                 throw f;
             }
-            throw new FerDataException(new Problem(file, 0, "corrupt image: " + e.getMessage()));
+            throw bad(named, "corrupt image: " + Excerpt.of(String.valueOf(e.getMessage()), 200));
         }
+    }
+
+    private static BufferedImage decode(ImageReader reader, Path named) throws IOException {
+        int w = reader.getWidth(0), h = reader.getHeight(0);
+        if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || (long) w * h > MAX_PIXELS) {
+            throw bad(named, "image header says " + w + "x" + h + " pixels; allowed: 1 to " + MAX_SIDE + " a side and at most "
+                    + MAX_PIXELS + " pixels (" + reader.getFormatName() + ")");
+        }
+        List<String> missingData = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> {
+            if (meansMissingData(warning)) {
+                missingData.add(warning);
+            } else {
+                log.debug("{}: decoder warning, image kept: {}", named, warning);
+            }
+        });
+        BufferedImage img = reader.read(0, reader.getDefaultReadParam());
+        if (!missingData.isEmpty()) {
+            throw bad(named, "corrupt image (" + reader.getFormatName() + "): " + String.join("; ", missingData));
+        }
+        return img;
+    }
+
+    /**
+     * Whether a decoder warning means pixels are missing or garbled: the JPEG decoder's "Premature end of JPEG file",
+     * "Truncated File - Missing EOI marker", "premature end of data segment", a bad Huffman code, a lost restart
+     * marker. "Extraneous bytes before marker" (common in photo collections, the image intact) and warnings about
+     * metadata are not.
+     */
+    static boolean meansMissingData(String warning) {
+        String w = warning == null ? "" : warning.toLowerCase(Locale.ROOT);
+        return w.contains("premature end") || w.contains("truncated") || w.contains("missing eoi") || w.contains("huffman")
+                || w.contains("instead of rst") || (w.contains("corrupt") && !w.contains("extraneous bytes"));
+    }
+
+    private static FerDataException bad(Path file, String reason) {
+        return new FerDataException(new Problem(file, 0, reason));
     }
 
     /** The image's pixels (gray when it has one colour band, else RGB), optionally cropped to [x, x+w) x [y, y+h). */

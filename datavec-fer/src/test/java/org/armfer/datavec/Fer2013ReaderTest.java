@@ -36,7 +36,7 @@ class Fer2013ReaderTest {
     @Test
     void readsSplitsAndMapsLabelsToTheCanonicalOrder() throws Exception {
         fer2013(tmp);
-        DatasetIndex idx = Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT);
         assertEquals(7, idx.samples(Split.TRAIN).size());
         assertEquals(2, idx.samples(Split.VALIDATION).size());
         assertEquals(1, idx.samples(Split.TEST).size());
@@ -54,13 +54,13 @@ class Fer2013ReaderTest {
         sb.append("3, Training, ").append(Fixtures.pixels(1)).append('\n');
         sb.append("4, PrivateTest, ").append(Fixtures.pixels(2)).append('\n');
         Fixtures.write(tmp.resolve("icml").resolve("icml_face_data.csv"), sb.toString());
-        DatasetIndex icml = Layouts.index(FerDataset.FER2013, tmp.resolve("icml"), SkipPolicy.STRICT);
+        DatasetIndex icml = DatasetIndexer.index(FerDataset.FER2013, tmp.resolve("icml"), SkipPolicy.STRICT);
         assertEquals(1, icml.samples(Split.TRAIN).size());
         assertEquals(FerLabel.HAPPINESS.ordinal(), icml.samples(Split.TRAIN).get(0).label());
         assertEquals(FerLabel.SADNESS.ordinal(), icml.samples(Split.TEST).get(0).label());
 
         Fixtures.write(tmp.resolve("kaggle").resolve("train.csv"), "emotion,pixels\n5," + Fixtures.pixels(3) + "\n");
-        DatasetIndex kaggle = Layouts.index(FerDataset.FER2013, tmp.resolve("kaggle"), SkipPolicy.STRICT);
+        DatasetIndex kaggle = DatasetIndexer.index(FerDataset.FER2013, tmp.resolve("kaggle"), SkipPolicy.STRICT);
         assertEquals(1, kaggle.samples(Split.TRAIN).size());
         assertTrue(kaggle.samples(Split.TEST).isEmpty());
     }
@@ -103,10 +103,10 @@ class Fer2013ReaderTest {
                 + "x," + good + ",Training\n"                                          // label not a number
                 + "1," + good + ",Holdout\n";                                          // unknown usage
         Path f = Fixtures.write(tmp.resolve("fer2013.csv"), csv);
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
         assertTrue(e.getMessage().contains(f + ":3") && e.getMessage().contains("2303 pixel values"), e.getMessage());
 
-        DatasetIndex idx = Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP);
         assertEquals(1, idx.samples(Split.TRAIN).size());
         List<Problem> p = idx.problems();
         assertEquals(5, p.size(), p.toString());
@@ -119,7 +119,7 @@ class Fer2013ReaderTest {
 
     @Test
     void wrongRootSaysWhichFileWasExpectedWhere() {
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
         assertTrue(e.getMessage().contains(tmp.resolve("fer2013.csv").toString()), e.getMessage());
         DatasetReport r = DatasetCheck.check(FerDataset.FER2013, tmp, SkipPolicy.STRICT);
         assertFalse(r.layoutOk());

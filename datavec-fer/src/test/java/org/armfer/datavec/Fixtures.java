@@ -49,7 +49,12 @@ final class Fixtures {
 
     /** A .npy file (version 1.0) holding one value of {@code descr} given as its raw little-endian bytes. */
     static Path npy(Path file, String descr, byte[] data) throws IOException {
-        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }";
+        return npy(file, descr, "()", data);
+    }
+
+    /** A .npy file (version 1.0) of {@code shape} (as NumPy writes it: "()", "(1,)", "(2, 2)") holding {@code data}. */
+    static Path npy(Path file, String descr, String shape, byte[] data) throws IOException {
+        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
         int total = 10 + header.length() + 1;
         int pad = (64 - total % 64) % 64;
         header = header + " ".repeat(pad) + "\n";
@@ -60,6 +65,50 @@ final class Fixtures {
         b.put(data);
         Files.createDirectories(file.getParent());
         Files.write(file, b.array());
+        return file;
+    }
+
+    /** The bytes of a small RGB JPEG with noisy content (about 3 KB at 64x64), as ImageIO writes it. */
+    static byte[] jpeg(int w, int h) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(w * 31L + h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, r.nextInt());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(img, "jpeg", out);
+        return out.toByteArray();
+    }
+
+    /**
+     * The JPEG with its frame header (SOF0) patched to claim {@code w x h}: what a crafted file of a few KB looks like
+     * that would make a decoder allocate gigabytes.
+     */
+    static byte[] claimSize(byte[] jpeg, int w, int h) {
+        byte[] b = jpeg.clone();
+        for (int i = 2; i + 8 < b.length; i++) {
+            if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xC0) {
+                // FF C0, length (2), precision (1), height (2), width (2)
+                b[i + 5] = (byte) (h >> 8);
+                b[i + 6] = (byte) h;
+                b[i + 7] = (byte) (w >> 8);
+                b[i + 8] = (byte) w;
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("no SOF0 marker");
+    }
+
+    /** The first {@code bytes.length / parts} bytes of a file's content: a download cut short. */
+    static Path cut(Path file, byte[] bytes, int parts) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / parts));
+    }
+
+    /** A sparse file of {@code size} bytes (no disk used): a file larger than a reader's limit, made instantly. */
+    static Path sparse(Path file, long size) throws IOException {
+        Files.createDirectories(file.getParent());
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(size);
+        }
         return file;
     }
 

@@ -34,9 +34,9 @@ class ImageDatasetsTest {
         Fixtures.image(img.resolve("test_0001_aligned.jpg"), 100, 100);
         labels.append("test_0002.jpg 1\n"); // image missing
         Path list = Fixtures.write(tmp.resolve("EmoLabel").resolve("list_patition_label.txt"), labels.toString());
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.RAFDB, tmp, SkipPolicy.STRICT));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.RAFDB, tmp, SkipPolicy.STRICT));
         assertTrue(e.getMessage().contains(list + ":9") && e.getMessage().contains("test_0002_aligned.jpg"), e.getMessage());
-        DatasetIndex idx = Layouts.index(FerDataset.RAFDB, tmp, SkipPolicy.SKIP);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.RAFDB, tmp, SkipPolicy.SKIP);
         // RAF-DB 1 Surprise, 2 Fear, 3 Disgust, 4 Happiness, 5 Sadness, 6 Anger, 7 Neutral
         assertEquals(List.of(3, 4, 5, 1, 2, 6, 0), idx.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(List.of(1), idx.samples(Split.TEST).stream().map(Sample::label).toList());
@@ -87,20 +87,21 @@ class ImageDatasetsTest {
                 + "../../etc/passwd,0,0,5,5,,3,0,0\n"           // 7: escapes
                 + "/abs/a.png,0,0,5,5,,3,0,0\n"                 // 8: absolute
                 + "1/a.png,50,40,20,20,,2,0,0\n");              // 9: box outside the image (found at load)
-        // validation.csv without a header
-        Fixtures.write(tmp.resolve("Manually_Annotated_file_lists").resolve("validation.csv"), "1/a.png,0,0,60,50,,0,0,0\n");
+        // validation.csv without a header; its own image (the same image and box in both splits would be reported)
+        Fixtures.image(tmp.resolve("Manually_Annotated_Images").resolve("2").resolve("b.png"), 60, 50);
+        Fixtures.write(tmp.resolve("Manually_Annotated_file_lists").resolve("validation.csv"), "2/b.png,0,0,60,50,,0,0,0\n");
 
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT));
         assertTrue(e.getMessage().contains(train + ":5") && e.getMessage().contains("'NULL'"), e.getMessage());
 
-        DatasetIndex idx8 = Layouts.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.SKIP);
+        DatasetIndex idx8 = DatasetIndexer.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.SKIP);
         assertEquals(List.of(1, 7, 2), idx8.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(1, idx8.samples(Split.VALIDATION).size());
         assertEquals(List.of(5L, 6L, 7L, 8L), idx8.problems().stream().map(Problem::line).toList());
         assertTrue(idx8.problems().get(2).reason().contains("escapes"), idx8.problems().get(2).reason());
         assertEquals(Map.of("AffectNet expression codes 8-10 (None, Uncertain, No-Face)", 1), idx8.excludedByRule());
 
-        DatasetIndex idx7 = Layouts.index(FerDataset.AFFECTNET7, tmp, SkipPolicy.SKIP);
+        DatasetIndex idx7 = DatasetIndexer.index(FerDataset.AFFECTNET7, tmp, SkipPolicy.SKIP);
         assertEquals(List.of(1, 2), idx7.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(1, idx7.excludedByRule().get("contempt (7-class task)"));
 
@@ -133,7 +134,7 @@ class ImageDatasetsTest {
         Path val = tmp.resolve("val_set");
         Fixtures.image(val.resolve("images").resolve("5.jpg"), 20, 20);
         Fixtures.npy(val.resolve("annotations").resolve("5_exp.npy"), "|S1", "0".getBytes());
-        DatasetIndex idx = Layouts.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT);
         // numeric order 0, 2, 10; code 10 (No-Face) excluded by rule
         assertEquals(List.of(3, 6), idx.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(List.of(0), idx.samples(Split.VALIDATION).stream().map(Sample::label).toList());
@@ -161,12 +162,12 @@ class ImageDatasetsTest {
         Fixtures.image(tmp.resolve("train").resolve("angry").resolve("y.png"), 10, 10);
         Fixtures.image(tmp.resolve("test").resolve("6").resolve("z.png"), 10, 10);     // FER2013 6 = neutral
         Fixtures.write(tmp.resolve("test").resolve("6").resolve("notes.txt"), "hello");
-        DatasetIndex idx = Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP);
         assertEquals(List.of(6, 1), idx.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(List.of(0), idx.samples(Split.TEST).stream().map(Sample::label).toList());
         assertEquals(1, idx.problems().size(), "the text file is reported, not silently dropped");
         Fixtures.image(tmp.resolve("train").resolve("grumpy").resolve("w.png"), 10, 10);
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.SKIP));
         assertTrue(e.getMessage().contains("grumpy") && e.getMessage().contains("happy"), e.getMessage());
         assertEquals(3, DatasetLabels.folderLabel(FerDataset.RAFDB, "1"));
         assertEquals(-1, DatasetLabels.folderLabel(FerDataset.RAFDB, "8"));
@@ -176,11 +177,11 @@ class ImageDatasetsTest {
     @Test
     void ferPlusMajorityRuleAndPrior() throws Exception {
         // majority: votes <= 1 zeroed; a class wins with more than half of the rest
-        assertEquals(FerLabel.HAPPINESS.ordinal(), Layouts.majority(new double[]{1, 6, 0, 1, 0, 0, 0, 0, 1, 1}));
-        assertEquals(-1, Layouts.majority(new double[]{4, 4, 2, 0, 0, 0, 0, 0, 0, 0}), "no majority");
-        assertEquals(-1, Layouts.majority(new double[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 10}), "not a face");
-        assertEquals(FerLabel.SURPRISE.ordinal(), Layouts.majority(new double[]{0, 0, 5, 4, 0, 0, 0, 0, 0, 0}));
-        assertEquals(FerLabel.CONTEMPT.ordinal(), Layouts.majority(new double[]{0, 0, 0, 0, 0, 0, 0, 10, 0, 0}));
+        assertEquals(FerLabel.HAPPINESS.ordinal(), FerPlusCsvLayout.majority(new double[]{1, 6, 0, 1, 0, 0, 0, 0, 1, 1}));
+        assertEquals(-1, FerPlusCsvLayout.majority(new double[]{4, 4, 2, 0, 0, 0, 0, 0, 0, 0}), "no majority");
+        assertEquals(-1, FerPlusCsvLayout.majority(new double[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 10}), "not a face");
+        assertEquals(FerLabel.SURPRISE.ordinal(), FerPlusCsvLayout.majority(new double[]{0, 0, 5, 4, 0, 0, 0, 0, 0, 0}));
+        assertEquals(FerLabel.CONTEMPT.ordinal(), FerPlusCsvLayout.majority(new double[]{0, 0, 0, 0, 0, 0, 0, 10, 0, 0}));
 
         StringBuilder fer = new StringBuilder("emotion,pixels,Usage\n");
         for (int i = 0; i < 4; i++) fer.append("0,").append(Fixtures.pixels(i)).append(i < 3 ? ",Training\n" : ",PublicTest\n");
@@ -191,7 +192,7 @@ class ImageDatasetsTest {
                         + "Training,fer0000001.png,0,6,0,4,0,0,0,0,0,0\n"     // happiness; 0.6 / 0.4 sadness
                         + "Training,,0,0,0,0,0,0,0,0,0,10\n"                   // NF: dropped
                         + "PublicTest,fer0000003.png,10,0,0,0,0,0,0,0,0,0\n");
-        DatasetIndex idx = Layouts.index(FerDataset.FERPLUS, tmp, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.FERPLUS, tmp, SkipPolicy.STRICT);
         assertEquals(List.of(1, 1), idx.samples(Split.TRAIN).stream().map(Sample::label).toList());
         assertEquals(List.of(0), idx.samples(Split.VALIDATION).stream().map(Sample::label).toList());
         assertEquals(1, idx.excludedByRule().values().iterator().next());

@@ -59,7 +59,7 @@ class LayoutsTest {
     @Test
     void wrongRootListsEveryLayoutsFilesForEachDataset() {
         for (FerDataset d : List.of(FerDataset.FER2013, FerDataset.FERPLUS, FerDataset.RAFDB, FerDataset.AFFECTNET7)) {
-            FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(d, tmp, SkipPolicy.STRICT), d.cliName());
+            FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(d, tmp, SkipPolicy.STRICT), d.cliName());
             String m = e.getMessage();
             assertTrue(m.contains(tmp.resolve("train").toString()), d + ": " + m);
             switch (d) {
@@ -70,7 +70,7 @@ class LayoutsTest {
             }
         }
         FerDataException missing = assertThrows(FerDataException.class,
-                () -> Layouts.index(FerDataset.RAFDB, tmp.resolve("nowhere"), SkipPolicy.STRICT));
+                () -> DatasetIndexer.index(FerDataset.RAFDB, tmp.resolve("nowhere"), SkipPolicy.STRICT));
         assertTrue(missing.getMessage().contains("does not exist") && missing.getMessage().contains("list_patition_label.txt"),
                 missing.getMessage());
     }
@@ -78,7 +78,7 @@ class LayoutsTest {
     @Test
     void kaggleTestCsvIsForPredictionOnly() throws Exception {
         Path test = Fixtures.write(tmp.resolve("test.csv"), "pixels\n" + Fixtures.pixels(5) + "\n\"" + Fixtures.pixels(9) + "\"\n");
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT));
         assertTrue(e.getMessage().contains(test.toString()) && e.getMessage().contains("unlabelled"), e.getMessage());
         List<BufferedImage> images = FerCsvImages.read(test);
         assertEquals(2, images.size());
@@ -100,7 +100,7 @@ class LayoutsTest {
     @Test
     void quotedFieldsAndByteOrderMarkAreAccepted() throws Exception {
         Fixtures.write(tmp.resolve("fer2013.csv"), "\uFEFFemotion,pixels,Usage\n\"5\",\"" + Fixtures.pixels(3) + "\",\"PublicTest\"\n");
-        DatasetIndex idx = Layouts.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.FER2013, tmp, SkipPolicy.STRICT);
         assertEquals(List.of(FerLabel.SURPRISE.ordinal()), labels(idx, Split.VALIDATION));
         assertEquals(3f, idx.samples(Split.VALIDATION).get(0).image().load().pixels()[0]);
     }
@@ -117,7 +117,7 @@ class LayoutsTest {
             Fixtures.image(root.resolve("train").resolve("1").resolve("a.png"), 8, 8);
             Fixtures.image(root.resolve("train").resolve("2").resolve("b.png"), 8, 8);
             Fixtures.image(root.resolve(d == FerDataset.RAFDB ? "valid" : "val").resolve("2").resolve("c.png"), 8, 8);
-            DatasetIndex idx = Layouts.index(d, root, SkipPolicy.STRICT);
+            DatasetIndex idx = DatasetIndexer.index(d, root, SkipPolicy.STRICT);
             assertEquals(List.of(one.get(d).ordinal(), two.get(d).ordinal()), labels(idx, Split.TRAIN), d.cliName());
             // RAF-DB's "valid" copy is its test split; the others' "val" is their validation split
             Split held = d == FerDataset.RAFDB ? Split.TEST : Split.VALIDATION;
@@ -165,7 +165,7 @@ class LayoutsTest {
                 "expression,face_height,face_width,face_y,face_x,subDirectory_filePath,facial_landmarks,valence,arousal\n"
                         + "4,10,12,3,2,7/x.jpg,1;2,0,0\n");
         Fixtures.write(tmp.resolve("Manually_Annotated_file_lists").resolve("validation.csv"), "7/x.jpg,0,0,30,30,,6,0,0\n");
-        DatasetIndex idx = Layouts.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.STRICT);
         assertEquals(List.of(FerLabel.FEAR.ordinal()), labels(idx, Split.TRAIN));
         assertEquals(List.of(FerLabel.ANGER.ordinal()), labels(idx, Split.VALIDATION));
         Sample.RawImage crop = idx.samples(Split.TRAIN).get(0).image().load();
@@ -173,7 +173,7 @@ class LayoutsTest {
         assertEquals(10, crop.height());
         Fixtures.write(tmp.resolve("Manually_Annotated_file_lists").resolve("training.csv"),
                 "subDirectory_filePath,face_x,face_y,face_width,face_height,valence\n7/x.jpg,0,0,5,5,0\n");
-        FerDataException e = assertThrows(FerDataException.class, () -> Layouts.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.SKIP));
+        FerDataException e = assertThrows(FerDataException.class, () -> DatasetIndexer.index(FerDataset.AFFECTNET8, tmp, SkipPolicy.SKIP));
         assertTrue(e.getMessage().contains("training.csv:1") && e.getMessage().contains("expression"), e.getMessage());
     }
 

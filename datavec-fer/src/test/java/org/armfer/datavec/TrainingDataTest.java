@@ -89,7 +89,7 @@ class TrainingDataTest {
         Files.writeString(a.resolve(DemoDataset.FILE), "emotion,pixels,Usage\n");
         DemoDataset.ensure(a);
         assertArrayEquals(ba, Files.readAllBytes(a.resolve(DemoDataset.FILE)), "repaired when damaged");
-        DatasetIndex idx = Layouts.index(FerDataset.DEMO, a, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.DEMO, a, SkipPolicy.STRICT);
         assertEquals(7 * DemoDataset.TRAIN_PER_CLASS, idx.samples(Split.TRAIN).size());
         assertEquals(7 * DemoDataset.VALIDATION_PER_CLASS, idx.samples(Split.VALIDATION).size());
         assertEquals(7 * DemoDataset.TEST_PER_CLASS, idx.samples(Split.TEST).size());
@@ -111,7 +111,7 @@ class TrainingDataTest {
     void demoDatasetIsLearnableANearestCentroidClassifierBeatsChance() {
         // an independent, cheap learner: class means of the standardised training images, nearest mean wins
         Path dir = DemoDataset.ensure(tmp.resolve("demo-c"));
-        DatasetIndex idx = Layouts.index(FerDataset.DEMO, dir, SkipPolicy.STRICT);
+        DatasetIndex idx = DatasetIndexer.index(FerDataset.DEMO, dir, SkipPolicy.STRICT);
         double[][] centroid = new double[7][2304];
         int[] n = new int[7];
         for (Sample s : idx.samples(Split.TRAIN)) {
@@ -151,6 +151,7 @@ class TrainingDataTest {
         byte[] csv = DemoDataset.csv();
         // the faces are rasterised with exact arithmetic (StrictMath, no Java2D): the same bytes on every JDK and OS
         assertEquals("2f8a86443cca285ecd548d337ab8cdb2469ffcaf45db0af8c9edeca68a71b52f", DemoDataset.sha256(csv));
+        assertEquals(DemoDataset.SHA256, DemoDataset.sha256(csv), "the pinned hash ensure() verifies files against");
         assertTrue(csv.length < 7_000_000, "size " + csv.length);
     }
 
@@ -169,6 +170,41 @@ class TrainingDataTest {
             assertEquals(List.of(DemoDataset.MARKER, DemoDataset.FILE), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         assertTrue(Files.readString(own.resolve(DemoDataset.MARKER)).contains(DemoDataset.sha256(DemoDataset.csv())));
+    }
+
+    @Test
+    void demoDirPropertyPointingAtAUsersFolderNeverOverwritesTheirFer2013Csv() throws Exception {
+        Path user = tmp.resolve("users-folder");
+        Path real = Fixtures.write(user.resolve(DemoDataset.FILE), "emotion,pixels,Usage\n0," + Fixtures.pixels(0) + ",Training\n");
+        byte[] before = Files.readAllBytes(real);
+        String old = System.getProperty(DemoDataset.DIR_PROPERTY);
+        System.setProperty(DemoDataset.DIR_PROPERTY, user.toString());
+        try {
+            assertEquals(user, DemoDataset.defaultDir());
+            FerDataException e = assertThrows(FerDataException.class, () -> DemoDataset.ensure(DemoDataset.defaultDir()));
+            assertTrue(e.getMessage().contains(real.toString()) && e.getMessage().contains("left untouched"), e.getMessage());
+            assertThrows(FerDataException.class, () -> FerIterators.iterator(FerDataset.DEMO, null, Split.TRAIN, 8, 48, false, false, 1));
+            assertFalse(DatasetCheck.check(FerDataset.DEMO, null, SkipPolicy.STRICT).layoutOk());
+            assertArrayEquals(before, Files.readAllBytes(real), "the user's file is untouched");
+            assertFalse(Files.exists(user.resolve(DemoDataset.MARKER)), "and no marker was written beside it");
+            // a marker file the demo did not write does not make the folder the demo's
+            Files.writeString(user.resolve(DemoDataset.MARKER), "mine\n");
+            assertThrows(FerDataException.class, () -> DemoDataset.ensure(user));
+            assertArrayEquals(before, Files.readAllBytes(real));
+            // a new folder named by the property is the demo's once written: a damaged CSV there is repaired
+            Path fresh = tmp.resolve("fresh-demo");
+            System.setProperty(DemoDataset.DIR_PROPERTY, fresh.toString());
+            DemoDataset.ensure(DemoDataset.defaultDir());
+            Files.writeString(fresh.resolve(DemoDataset.FILE), "damaged");
+            DemoDataset.ensure(fresh);
+            assertArrayEquals(DemoDataset.csv(), Files.readAllBytes(fresh.resolve(DemoDataset.FILE)));
+        } finally {
+            if (old == null) {
+                System.clearProperty(DemoDataset.DIR_PROPERTY);
+            } else {
+                System.setProperty(DemoDataset.DIR_PROPERTY, old);
+            }
+        }
     }
 
     private static List<Integer> labelsOf(DataSetIterator it) {

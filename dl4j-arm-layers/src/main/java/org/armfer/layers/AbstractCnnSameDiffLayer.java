@@ -93,6 +93,18 @@ public abstract class AbstractCnnSameDiffLayer extends SameDiffLayer {
      */
     public abstract long[] outputShape(long channels, long height, long width);
 
+    /** No parameters, unless the layer defines some (FA, the channel mean, the pooling and resize layers have none). */
+    @Override
+    public void defineParameters(org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams params) {
+        // no parameters
+    }
+
+    /** Nothing to initialise, unless the layer defines parameters. */
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        // no parameters
+    }
+
     /** Throws unless the graph has set the input shape; used before parameters are defined. */
     protected void requireInputShape() {
         if (inChannels <= 0) {

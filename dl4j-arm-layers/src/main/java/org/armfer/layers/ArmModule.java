@@ -1,5 +1,6 @@
 package org.armfer.layers;
 
+import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -30,25 +31,35 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The ARM configuration (defaults = the paper: FA to 2 channels, DA k = 32, s = 8, BatchNorm, SA with learnable
- * λ = 1.0 and a running GAR) and the two ways to put it into a DL4J graph:
+ * The ARM configuration and the two ways to put it into a DL4J graph. Defaults: the paper's blocks (FA, DA, a
+ * BatchNorm, SA with a learnable λ = 1.0 and a running GAR) with the geometry derived from the feature map ARM is
+ * placed on ({@link ArmGeometry}: on ResNet-18's 512x7x7 map FA to 2 channels, r = 16, DA k = 32, s = 8, 121
+ * features, exactly the paper; on any other {@code C x H x W} the nearest valid arrangement and the paper's kernel and
+ * stride scaled to the arranged map). Settings given explicitly always win; one that the map cannot take fails naming
+ * the allowed values.
  * <ul>
- *   <li>{@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, String)} adds the vertices
- *       {@code prefix.fa}, {@code prefix.da}, {@code prefix.bn}, {@code prefix.sa} (those of the enabled blocks) after a
- *       feature-map vertex and returns the name of the last one;</li>
+ *   <li>{@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, InputType, String)} adds the vertices
+ *       {@code prefix.fa}, {@code prefix.da}, {@code prefix.bn}, {@code prefix.sa} (those of the enabled blocks;
+ *       {@code prefix.mean} for FA+DA without SA) after a feature-map vertex and returns the name of the last one;</li>
  *   <li>{@link #replacePooling(ComputationGraph, String, InputType...)} returns a copy of a built graph with ARM in
- *       place of one of its pooling vertices, every other weight kept.</li>
+ *       place of one of its pooling vertices, every other weight kept: {@code ArmModule.builder().build()} fits the
+ *       global pooling of DL4J zoo's ResNet50 (2048x7x7), Xception (2048x10x10) and InceptionResNetV1 (1344x3x3).</li>
  * </ul>
- * The output is a {@code [N, 1, Ho, Wo]} map (with SA; {@code [N, C', Ho, Wo]} without) that a following dense or
- * output layer flattens ({@code Ho·Wo} = 121 features for ResNet-18's 512x7x7 map).
+ * The output is a {@code [N, 1, Ho, Wo]} map (with SA or the channel mean; {@code [N, C', Ho, Wo]} otherwise) that a
+ * following dense or output layer flattens. {@link #geometry(long, long, long)} says what the module does on a map;
+ * {@link #resolve(long, long, long)} returns the same module with every setting explicit (what a model card stores).
  */
-public final class ArmModule {
+public final class ArmModule implements GraphBlock {
+
+    /** A geometry setting ({@code blockSize}, {@code outputChannels}, {@code kernelSize}, {@code stride}) derived from the map. */
+    public static final int AUTO = 0;
 
     private final EnumSet<ArmBlock> blocks;
-    private final int blockSize;        // 0 = derived from outputChannels
-    private final int outputChannels;   // 0 = given by blockSize
-    private final int kernelSize;
-    private final int stride;
+    private final int blockSize;        // AUTO = from outputChannels or the map
+    private final int outputChannels;   // AUTO = from blockSize or the map
+    private final int kernelSize;       // AUTO = from the map
+    private final int stride;           // AUTO = from the map
+    private final Boolean channelMean;  // null = FA+DA without SA
     private final boolean batchNorm;
     private final double bnDecay;
     private final double bnEps;
@@ -63,6 +74,7 @@ public final class ArmModule {
         this.outputChannels = b.outputChannels;
         this.kernelSize = b.kernelSize;
         this.stride = b.stride;
+        this.channelMean = b.channelMean;
         this.batchNorm = b.batchNorm;
         this.bnDecay = b.bnDecay;
         this.bnEps = b.bnEps;
@@ -84,6 +96,7 @@ public final class ArmModule {
         b.outputChannels = outputChannels;
         b.kernelSize = kernelSize;
         b.stride = stride;
+        b.channelMean = channelMean;
         b.batchNorm = batchNorm;
         b.bnDecay = bnDecay;
         b.bnEps = bnEps;
@@ -97,15 +110,51 @@ public final class ArmModule {
     // ------------------------------------------------------------------------------------------------ geometry
 
     /**
+     * What this ARM does on a {@code [channels, height, width]} feature map: FA's block size, DA's kernel and stride
+     * (explicit, or derived from the map), the output shape.
+     *
+     * @throws IllegalArgumentException when an explicit setting cannot fit the map, naming the allowed values
+     */
+    public ArmGeometry geometry(long channels, long height, long width) {
+        return ArmGeometry.of(this, channels, height, width);
+    }
+
+    /**
+     * This configuration with every geometry setting explicit for a {@code [channels, height, width]} map: FA's block
+     * size, DA's kernel and stride, whether the channels are averaged. Explicit settings stay as they are.
+     */
+    public ArmModule resolve(long channels, long height, long width) {
+        ArmGeometry g = geometry(channels, height, width);
+        Builder b = toBuilder();
+        if (blocks.contains(ArmBlock.FA)) {
+            b.blockSize(g.getBlockSize());
+        }
+        if (blocks.contains(ArmBlock.DA)) {
+            b.kernelSize(g.getKernelSize()).stride(g.getStride());
+        }
+        if (!blocks.contains(ArmBlock.SA)) {
+            b.channelMean(g.isChannelMean());
+        }
+        return b.build();
+    }
+
+    /** Whether every geometry setting the enabled blocks use is explicit (nothing left to derive from the map). */
+    public boolean isResolved() {
+        return (!blocks.contains(ArmBlock.FA) || blockSize > 0 || outputChannels > 0)
+                && (!blocks.contains(ArmBlock.DA) || (kernelSize > 0 && stride > 0))
+                && (blocks.contains(ArmBlock.SA) || channelMean != null);
+    }
+
+    /**
      * The block size r that FA uses for {@code channels} input channels (1 when FA is off).
      *
-     * @throws IllegalArgumentException when C is not divisible by r² or C/C' is not a perfect square
+     * @throws IllegalArgumentException when an explicit blockSize or outputChannels does not fit, naming the allowed values
      */
     public int blockSizeFor(long channels) {
         if (!blocks.contains(ArmBlock.FA)) {
             return 1;
         }
-        return faLayer().blockSizeFor(channels);
+        return ArmGeometry.blockSize(channels, blockSize, outputChannels);
     }
 
     /**
@@ -113,56 +162,54 @@ public final class ArmModule {
      * configuration that cannot fit fails here with a message naming the parameter, its value and the limit.
      */
     public long[] outputShape(long channels, long height, long width) {
-        if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("ARM input " + channels + "x" + height + "x" + width
-                    + " has a non-positive dimension; ARM needs a 4-D CNN feature map [N, C, H, W]");
-        }
-        long c = channels, h = height, w = width;
-        int r = 1;
-        if (blocks.contains(ArmBlock.FA)) {
-            r = blockSizeFor(channels);
-            c = channels / ((long) r * r);
-            h = height * r;
-            w = width * r;
-        }
-        if (blocks.contains(ArmBlock.DA)) {
-            if (kernelSize > h || kernelSize > w) {
-                String map = blocks.contains(ArmBlock.FA) ? "arranged feature map" : "feature map";
-                throw new IllegalArgumentException("kernelSize " + kernelSize + " is larger than the " + map + " " + h + "x" + w
-                        + " (input " + channels + "x" + height + "x" + width
-                        + (blocks.contains(ArmBlock.FA) ? ", blockSize " + r : "") + "); allowed: 1 <= kernelSize <= "
-                        + Math.min(h, w));
-            }
-            h = DeAlbino.outSize(h, kernelSize, stride);
-            w = DeAlbino.outSize(w, kernelSize, stride);
-        }
-        if (blocks.contains(ArmBlock.SA)) {
-            c = 1;
-        }
-        return new long[]{c, h, w};
+        return geometry(channels, height, width).outputShape();
     }
 
     /** The number of features the classifier sees: the product of {@link #outputShape}. */
     public long numFeatures(long channels, long height, long width) {
-        long[] s = outputShape(channels, height, width);
-        return s[0] * s[1] * s[2];
+        return geometry(channels, height, width).numFeatures();
     }
+
+    @Override
+    public InputType outputType(InputType inputType) {
+        InputType.InputTypeConvolutional c = GraphBuilderTypes.nchw(inputType, "ARM", "the input vertex");
+        long[] out = outputShape(c.getChannels(), c.getHeight(), c.getWidth());
+        return InputType.convolutional(out[1], out[2], out[0]);
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "arm";
+    }
+
 
     // ------------------------------------------------------------------------------------------------ layers
 
-    /** The FA layer of this configuration. */
+    /**
+     * The FA layer of this configuration (block size or output channels as configured; with neither, the layer
+     * derives them from its input's channels by the same rule as {@link ArmGeometry}).
+     */
     public FeatureArrangement faLayer() {
         FeatureArrangement.Builder b = FeatureArrangement.builder();
         if (blockSize > 0) {
             b.blockSize(blockSize);
-        } else {
+        } else if (outputChannels > 0) {
             b.outputChannels(outputChannels);
         }
         return b.build();
     }
 
-    /** The DA layer of this configuration. */
+    /**
+     * The DA layer of this configuration.
+     *
+     * @throws IllegalStateException when the kernel size or stride is derived from the map: use
+     *                               {@code resolve(C, H, W).daLayer()}
+     */
     public DeAlbino daLayer() {
+        if (kernelSize <= 0 || stride <= 0) {
+            throw new IllegalStateException("DA's kernelSize/stride (" + describe(kernelSize) + "/" + describe(stride)
+                    + ") are derived from the feature map: use resolve(channels, height, width).daLayer(), or set them");
+        }
         return DeAlbino.builder().kernelSize(kernelSize).stride(stride).build();
     }
 
@@ -211,6 +258,10 @@ public final class ArmModule {
         if (blocks.contains(ArmBlock.SA)) {
             sink.add(prefix + ".sa", withUpdater(saLayer(), updater), last);
             last = prefix + ".sa";
+        } else if (Boolean.TRUE.equals(channelMean)) {
+            // §4.3: without SA the arranged channels are averaged into one representation
+            sink.add(prefix + ".mean", ChannelMean.builder().build(), last);
+            last = prefix + ".mean";
         }
         return last;
     }
@@ -227,14 +278,32 @@ public final class ArmModule {
     }
 
     /**
-     * Adds the enabled ARM blocks after {@code inputVertex}: vertices {@code prefix + ".fa"}, {@code ".da"},
-     * {@code ".bn"} (with DA, when BatchNorm is on), {@code ".sa"}. The graph builder needs its input types set
-     * ({@code setInputTypes}) so that the layers learn their input shape.
+     * Adds the enabled ARM blocks after {@code inputVertex}, whose output is {@code inputType} (the geometry is
+     * resolved on it): vertices {@code prefix + ".fa"}, {@code ".da"}, {@code ".bn"} (with DA, when BatchNorm is on),
+     * {@code ".sa"}, or {@code ".mean"} (FA+DA without SA, see {@link Builder#channelMean}).
      *
      * @return the name of the last vertex added (to connect the classifier to)
      */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, InputType inputType,
+                        String prefix) {
+        InputType.InputTypeConvolutional c = GraphBuilderTypes.nchw(inputType, "ARM", "\"" + inputVertex + "\"");
+        ArmModule resolved = resolve(c.getChannels(), c.getHeight(), c.getWidth());
+        return resolved.addLayers((name, layer, in) -> graphBuilder.addLayer(name, layer, in), inputVertex, prefix, null);
+    }
+
+    /**
+     * {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, InputType, String)} with the input's type taken
+     * from the graph built so far, which needs its input types ({@code setInputTypes}). A configuration with every
+     * geometry setting explicit ({@link #isResolved()}) can also be added to a graph without input types.
+     */
+    @Override
     public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
-        return addLayers((name, layer, in) -> graphBuilder.addLayer(name, layer, in), inputVertex, prefix, null);
+        List<InputType> types = graphBuilder.getNetworkInputTypes();
+        if (isResolved() && (types == null || types.isEmpty())) {
+            return addLayers((name, layer, in) -> graphBuilder.addLayer(name, layer, in), inputVertex, prefix, null);
+        }
+        return GraphBlock.super.addTo(graphBuilder, inputVertex, prefix);
     }
 
     /**
@@ -243,7 +312,8 @@ public final class ArmModule {
      * etc.); the layers that read the pooling read ARM's output instead, with their nIn resized (and so freshly
      * initialised); every other layer keeps its parameters (DL4J's TransferLearning). The new layers use the
      * updater of the first layer that read the pooling. {@code inputTypes} are the graph's input types (a built
-     * ComputationGraph does not keep them), e.g. {@code InputType.convolutional(224, 224, 3)}.
+     * ComputationGraph does not keep them), e.g. {@code InputType.convolutional(224, 224, 3)}. The geometry is resolved
+     * on the pooling's input ({@link #geometry}).
      */
     public ComputationGraph replacePooling(ComputationGraph graph, String poolingVertex, InputType... inputTypes) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
@@ -270,12 +340,10 @@ public final class ArmModule {
         String source = poolInputs.get(0);
         Map<String, InputType> types = conf.clone().getLayerActivationTypes(true, false, inputTypes);
         InputType sourceType = types.get(source);
-        if (!(sourceType instanceof InputType.InputTypeConvolutional)) {
-            throw new IllegalArgumentException("ARM replaces the pooling of a 4-D CNN feature map, but \"" + source
-                    + "\" (the input of \"" + poolingVertex + "\") outputs " + sourceType);
-        }
-        InputType.InputTypeConvolutional st = (InputType.InputTypeConvolutional) sourceType;
-        outputShape(st.getChannels(), st.getHeight(), st.getWidth()); // fail early with the geometry message
+        InputType.InputTypeConvolutional st = GraphBuilderTypes.nchw(sourceType, "ARM (in place of a pooling)",
+                "\"" + source + "\" (the input of \"" + poolingVertex + "\")");
+        // resolved once, on the pooling's input: fails early with the geometry message
+        ArmModule resolved = resolve(st.getChannels(), st.getHeight(), st.getWidth());
 
         List<String> consumers = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
@@ -298,7 +366,7 @@ public final class ArmModule {
 
         TransferLearning.GraphBuilder tl = new TransferLearning.GraphBuilder(graph);
         tl.removeVertexAndConnections(poolingVertex);
-        String armOut = addLayers((name, layer, in) -> tl.addLayer(name, layer, in), source, poolingVertex, updater);
+        String armOut = resolved.addLayers((name, layer, in) -> tl.addLayer(name, layer, in), source, poolingVertex, updater);
         for (String consumer : consumers) {
             LayerVertex v = (LayerVertex) conf.getVertices().get(consumer);
             FeedForwardLayer layer = (FeedForwardLayer) v.getLayerConf().getLayer().clone();
@@ -351,17 +419,27 @@ public final class ArmModule {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The configuration as a JSON object, e.g. for a search's best candidate. {@link #fromJson} reads it back. */
+    /**
+     * The configuration as a JSON object, e.g. for a search's best candidate; geometry settings left {@link #AUTO}
+     * (derived from the feature map) are left out. {@link #fromJson} reads it back.
+     */
     public String toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("blocks", ArmBlock.format(blocks));
         if (blockSize > 0) {
             m.put("blockSize", blockSize);
-        } else {
+        } else if (outputChannels > 0) {
             m.put("outputChannels", outputChannels);
         }
-        m.put("kernelSize", kernelSize);
-        m.put("stride", stride);
+        if (kernelSize > 0) {
+            m.put("kernelSize", kernelSize);
+        }
+        if (stride > 0) {
+            m.put("stride", stride);
+        }
+        if (channelMean != null) {
+            m.put("channelMean", channelMean);
+        }
         m.put("batchNorm", batchNorm);
         m.put("bnDecay", bnDecay);
         m.put("bnEps", bnEps);
@@ -378,11 +456,12 @@ public final class ArmModule {
 
     /** Keys {@link #fromJson} accepts. */
     public static final List<String> JSON_KEYS = List.of("blocks", "blockSize", "outputChannels", "kernelSize", "stride",
-            "batchNorm", "bnDecay", "bnEps", "lambda", "learnableLambda", "garMode", "garDecay");
+            "channelMean", "batchNorm", "bnDecay", "bnEps", "lambda", "learnableLambda", "garMode", "garDecay");
 
     /**
-     * Reads a configuration written by {@link #toJson} (missing keys keep the paper's defaults); unknown keys and bad
-     * values are rejected with the key, the value and what is allowed.
+     * Reads a configuration written by {@link #toJson} (missing keys keep the defaults: the paper's settings, the
+     * geometry derived from the feature map); unknown keys and bad values are rejected with the key, the value and what
+     * is allowed.
      */
     @SuppressWarnings("unchecked")
     public static ArmModule fromJson(String json) {
@@ -402,6 +481,7 @@ public final class ArmModule {
                 case "outputChannels": b.outputChannels(intValue(k, v)); break;
                 case "kernelSize": b.kernelSize(intValue(k, v)); break;
                 case "stride": b.stride(intValue(k, v)); break;
+                case "channelMean": b.channelMean(boolValue(k, v)); break;
                 case "batchNorm": b.batchNorm(boolValue(k, v)); break;
                 case "bnDecay": b.bnDecay(doubleValue(k, v)); break;
                 case "bnEps": b.bnEps(doubleValue(k, v)); break;
@@ -461,22 +541,32 @@ public final class ArmModule {
         return blocks.contains(block);
     }
 
-    /** The configured block size r, or 0 when FA is configured by output channels. */
+    /** The configured block size r, or {@link #AUTO} (0) when FA is configured by output channels or by the map. */
     public int getBlockSize() {
         return blockSize;
     }
 
-    /** The configured FA output channels, or 0 when FA is configured by block size. */
+    /** The configured FA output channels, or {@link #AUTO} (0) when FA is configured by block size or by the map. */
     public int getOutputChannels() {
         return outputChannels;
     }
 
+    /** The configured DA kernel size, or {@link #AUTO} (0) when derived from the map. */
     public int getKernelSize() {
         return kernelSize;
     }
 
+    /** The configured DA stride, or {@link #AUTO} (0) when derived from the map. */
     public int getStride() {
         return stride;
+    }
+
+    /**
+     * Whether the channels are averaged at the end without SA: true, false, or null for the default (averaged for
+     * FA+DA without SA, kept otherwise).
+     */
+    public Boolean getChannelMean() {
+        return channelMean;
     }
 
     public boolean isBatchNorm() {
@@ -513,7 +603,8 @@ public final class ArmModule {
         if (!(o instanceof ArmModule)) return false;
         ArmModule a = (ArmModule) o;
         return blocks.equals(a.blocks) && blockSize == a.blockSize && outputChannels == a.outputChannels
-                && kernelSize == a.kernelSize && stride == a.stride && batchNorm == a.batchNorm
+                && kernelSize == a.kernelSize && stride == a.stride && Objects.equals(channelMean, a.channelMean)
+                && batchNorm == a.batchNorm
                 && Double.compare(bnDecay, a.bnDecay) == 0 && Double.compare(bnEps, a.bnEps) == 0
                 && Double.compare(lambda, a.lambda) == 0 && learnableLambda == a.learnableLambda
                 && garMode == a.garMode && Double.compare(garDecay, a.garDecay) == 0;
@@ -521,25 +612,34 @@ public final class ArmModule {
 
     @Override
     public int hashCode() {
-        return Objects.hash(blocks, blockSize, outputChannels, kernelSize, stride, batchNorm, bnDecay, bnEps, lambda,
+        return Objects.hash(blocks, blockSize, outputChannels, kernelSize, stride, channelMean, batchNorm, bnDecay, bnEps, lambda,
                 learnableLambda, garMode, garDecay);
     }
 
     @Override
     public String toString() {
         return "ArmModule{blocks=" + ArmBlock.format(blocks)
-                + (blockSize > 0 ? ", blockSize=" + blockSize : ", outputChannels=" + outputChannels)
-                + ", kernelSize=" + kernelSize + ", stride=" + stride + ", batchNorm=" + batchNorm
+                + (blockSize > 0 ? ", blockSize=" + blockSize : outputChannels > 0 ? ", outputChannels=" + outputChannels
+                : ", blockSize=auto") + ", kernelSize=" + describe(kernelSize) + ", stride=" + describe(stride)
+                + (channelMean != null ? ", channelMean=" + channelMean : "") + ", batchNorm=" + batchNorm
                 + ", lambda=" + lambda + (learnableLambda ? " (learnable)" : " (fixed)") + ", garMode=" + garMode + "}";
     }
 
-    /** Builder with the paper's defaults. Every setter validates its value. */
+    private static String describe(int geometrySetting) {
+        return geometrySetting > 0 ? Integer.toString(geometrySetting) : "auto";
+    }
+
+    /**
+     * Builder with the paper's defaults and the geometry derived from the feature map ({@link ArmGeometry}). Every
+     * setter validates its value.
+     */
     public static final class Builder {
         private EnumSet<ArmBlock> blocks = EnumSet.allOf(ArmBlock.class);
-        private int blockSize = 0;
-        private int outputChannels = 2;
-        private int kernelSize = 32;
-        private int stride = 8;
+        private int blockSize = AUTO;
+        private int outputChannels = AUTO;
+        private int kernelSize = AUTO;
+        private int stride = AUTO;
+        private Boolean channelMean;
         private boolean batchNorm = true;
         private double bnDecay = 0.9;
         private double bnEps = 1e-5;
@@ -563,45 +663,72 @@ public final class ArmModule {
             return blocks(ArmBlock.parseSet(spec));
         }
 
-        /** FA block size r ≥ 1 (replaces {@link #outputChannels(int)}). */
+        /**
+         * FA block size r ≥ 1 (replaces {@link #outputChannels(int)}), or {@link #AUTO}: derived from the map (with
+         * outputChannels also AUTO: 2 channels, or the valid count nearest to 2).
+         */
         public Builder blockSize(int r) {
-            if (r < 1) {
-                throw new IllegalArgumentException("blockSize must be >= 1, got " + r);
+            if (r < 0) {
+                throw new IllegalArgumentException("blockSize must be >= 1, or 0 (AUTO: derived from the feature map), got " + r);
             }
             this.blockSize = r;
-            this.outputChannels = 0;
+            this.outputChannels = AUTO;
             return this;
         }
 
-        /** FA output channels C' ≥ 1 (default 2; replaces {@link #blockSize(int)}). */
+        /**
+         * FA output channels C' ≥ 1 (the paper: 2; replaces {@link #blockSize(int)}), or {@link #AUTO}: derived from
+         * the map (2 when C/2 is a square, else the valid count nearest to 2).
+         */
         public Builder outputChannels(int c) {
-            if (c < 1) {
-                throw new IllegalArgumentException("outputChannels must be >= 1, got " + c);
+            if (c < 0) {
+                throw new IllegalArgumentException("outputChannels must be >= 1, or 0 (AUTO: derived from the feature map), got " + c);
             }
             this.outputChannels = c;
-            this.blockSize = 0;
+            this.blockSize = AUTO;
             return this;
         }
 
-        /** DA kernel size k ≥ 1 (default 32). */
+        /** DA kernel size k ≥ 1, or {@link #AUTO} (default): the paper's 32 on 112x112, scaled to the arranged map. */
         public Builder kernelSize(int k) {
-            if (k < 1) {
-                throw new IllegalArgumentException("kernelSize must be >= 1, got " + k);
+            if (k < 0) {
+                throw new IllegalArgumentException("kernelSize must be >= 1, or 0 (AUTO: derived from the feature map), got " + k);
             }
             this.kernelSize = k;
             return this;
         }
 
-        /** DA stride s ≥ 1 (default 8). */
+        /** DA stride s ≥ 1, or {@link #AUTO} (default): the paper's 8 on 112x112, scaled (1 without FA). */
         public Builder stride(int s) {
-            if (s < 1) {
-                throw new IllegalArgumentException("stride must be >= 1, got " + s);
+            if (s < 0) {
+                throw new IllegalArgumentException("stride must be >= 1, or 0 (AUTO: derived from the feature map), got " + s);
             }
             this.stride = s;
             return this;
         }
 
-        /** BatchNorm after DA (default on, as the reference). */
+        /**
+         * Without SA: whether the output channels are averaged into one map ({@code prefix.mean}). Default (unset):
+         * yes for FA+DA, as the paper's §4.3 ("the two channels output from the DA block are averaged as the
+         * representation": 121 features in the paper's setting, not 242); no otherwise (DA alone keeps the backbone's
+         * channels, as the paper's Figure 6 sweep). {@code false} keeps FA+DA's channels (the 2-channel head). With SA
+         * it has no effect: SA averages the channels itself.
+         */
+        public Builder channelMean(boolean on) {
+            this.channelMean = on;
+            return this;
+        }
+
+        /** Every geometry setting back to {@link #AUTO} and the channel mean to its default: all from the feature map. */
+        public Builder autoGeometry() {
+            channelMean = null;
+            return blockSize(AUTO).kernelSize(AUTO).stride(AUTO);
+        }
+
+        /**
+         * BatchNorm after DA (default on, as the reference implementation between DA and SA; the paper's Figure 6
+         * sweep, DA in place of GAP, has none: {@code batchNorm(false)}).
+         */
         public Builder batchNorm(boolean on) {
             this.batchNorm = on;
             return this;

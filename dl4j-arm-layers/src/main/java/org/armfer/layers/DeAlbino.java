@@ -50,10 +50,26 @@ public class DeAlbino extends AbstractCnnSameDiffLayer {
 
     @Override
     public long[] outputShape(long channels, long height, long width) {
+        try {
+            return outputShape(channels, height, width, kernelSize, stride, "input map",
+                    "input " + channels + "x" + height + "x" + width);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("DeAlbino: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The output {@code [C, Ho, Wo]} of a k x k, stride s De-albino on a {@code [C, H, W]} map, checked (the one check
+     * of DA's geometry, which {@link ArmGeometry} uses too): the kernel must fit the map.
+     *
+     * @param map     what the map is, for the message ("arranged feature map")
+     * @param context where it comes from, for the message ("input 512x1x1, blockSize 16")
+     */
+    public static long[] outputShape(long channels, long height, long width, int kernelSize, int stride, String map,
+                                     String context) {
         if (kernelSize > height || kernelSize > width) {
-            throw new IllegalArgumentException("DeAlbino: kernelSize " + kernelSize + " is larger than the input map "
-                    + height + "x" + width + " (input " + channels + "x" + height + "x" + width
-                    + "); allowed: 1 <= kernelSize <= " + Math.min(height, width));
+            throw new IllegalArgumentException("kernelSize " + kernelSize + " is larger than the " + map + " " + height + "x"
+                    + width + " (" + context + "); allowed: 1 <= kernelSize <= " + Math.min(height, width));
         }
         return new long[]{channels, outSize(height, kernelSize, stride), outSize(width, kernelSize, stride)};
     }

@@ -1,9 +1,7 @@
 package org.armfer.layers;
 
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
 import java.util.Objects;
@@ -19,13 +17,14 @@ import java.util.Objects;
  * paper's; this layer is one reshape/permute/reshape chain instead.)
  * <p>
  * Configure either {@link Builder#blockSize(int)} r or {@link Builder#outputChannels(int)} C' (then r = sqrt(C/C')
- * once the input channel count is known). Default: 2 output channels, which is the paper's r = 16 for 512 channels.
+ * once the input channel count is known), or neither: then 2 output channels when C/2 is a square (the paper's r = 16
+ * for 512 channels), otherwise the valid channel count nearest to 2 ({@link ArmGeometry#defaultBlockSize}).
  */
 public class FeatureArrangement extends AbstractCnnSameDiffLayer {
 
-    /** Block size r; 0 when derived from {@link #outputChannels}. */
+    /** Block size r; 0 when derived from {@link #outputChannels} or from the input channels. */
     private int blockSize;
-    /** Output channels C'; 0 when {@link #blockSize} is set. */
+    /** Output channels C'; 0 when {@link #blockSize} is set or both are derived from the input channels. */
     private int outputChannels;
 
     protected FeatureArrangement(Builder builder) {
@@ -39,30 +38,12 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
     }
 
     /**
-     * The block size r for {@code channels} input channels, checked: C must be divisible by r² (or by C' when
-     * configured by output channels, with C/C' a perfect square).
+     * The block size r for {@code channels} input channels, checked by {@link ArmGeometry#blockSize(long, int, int)}:
+     * C must be divisible by r² (or by C' when configured by output channels, with C/C' a perfect square); with
+     * neither configured, the arrangement to 2 channels, or the valid channel count nearest to 2.
      */
     public int blockSizeFor(long channels) {
-        if (blockSize > 0) {
-            long r2 = (long) blockSize * blockSize;
-            if (channels % r2 != 0) {
-                throw new IllegalArgumentException("FeatureArrangement: input channels " + channels
-                        + " not divisible by blockSize² = " + blockSize + "² = " + r2
-                        + "; choose a blockSize r with C % r² == 0");
-            }
-            return blockSize;
-        }
-        if (channels % outputChannels != 0) {
-            throw new IllegalArgumentException("FeatureArrangement: input channels " + channels
-                    + " not divisible by outputChannels " + outputChannels);
-        }
-        long ratio = channels / outputChannels;
-        long r = Math.round(Math.sqrt(ratio));
-        if (r * r != ratio) {
-            throw new IllegalArgumentException("FeatureArrangement: input channels / outputChannels = " + channels + " / "
-                    + outputChannels + " = " + ratio + " is not a perfect square r², so no block size r exists");
-        }
-        return (int) r;
+        return ArmGeometry.blockSize(channels, blockSize, outputChannels);
     }
 
     @Override
@@ -77,15 +58,6 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
         return new long[]{channels / ((long) r * r), height * r, width * r};
     }
 
-    @Override
-    public void defineParameters(SDLayerParams params) {
-        // no parameters
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> paramTable, SDVariable mask) {
@@ -124,7 +96,7 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
 
     public static class Builder extends AbstractCnnSameDiffLayer.Builder<Builder> {
         private int blockSize;
-        private int outputChannels = 2;
+        private int outputChannels;
 
         /** Block size r ≥ 1 (the paper: 16). Replaces any {@link #outputChannels(int)} setting. */
         public Builder blockSize(int r) {
@@ -136,7 +108,10 @@ public class FeatureArrangement extends AbstractCnnSameDiffLayer {
             return this;
         }
 
-        /** Output channels C' ≥ 1 (the paper: 2); r = sqrt(C / C'). Replaces any {@link #blockSize(int)} setting. */
+        /**
+         * Output channels C' ≥ 1 (the paper: 2); r = sqrt(C / C'). Replaces any {@link #blockSize(int)} setting.
+         * Unset: 2, or the valid channel count nearest to 2 for the input's channels.
+         */
         public Builder outputChannels(int c) {
             if (c < 1) {
                 throw new IllegalArgumentException("FeatureArrangement: outputChannels must be >= 1, got " + c);

@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.zoo.model.ResNet50;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,12 +18,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,9 +33,19 @@ class ArmModuleTest {
     void paperDefaultsAndGeometry() {
         ArmModule arm = ArmModule.builder().build();
         assertEquals(EnumSet.allOf(ArmBlock.class), arm.getBlocks());
-        assertEquals(2, arm.getOutputChannels());
-        assertEquals(32, arm.getKernelSize());
-        assertEquals(8, arm.getStride());
+        // the geometry is derived from the map ARM is placed on; on ResNet-18's 512x7x7 it is the paper's
+        assertEquals(ArmModule.AUTO, arm.getOutputChannels());
+        assertEquals(ArmModule.AUTO, arm.getKernelSize());
+        assertEquals(ArmModule.AUTO, arm.getStride());
+        assertFalse(arm.isResolved());
+        ArmModule paper = ArmModule.builder().outputChannels(2).kernelSize(32).stride(8).build();
+        assertEquals(arm.resolve(512, 7, 7), paper.resolve(512, 7, 7));
+        assertEquals(ArmModule.builder().blockSize(16).kernelSize(32).stride(8).build(), arm.resolve(512, 7, 7));
+        assertTrue(arm.resolve(512, 7, 7).isResolved());
+        ArmGeometry g = arm.geometry(512, 7, 7);
+        assertArrayEquals(new long[]{2, 112, 112}, g.arrangedShape());
+        assertEquals(32, g.getKernelSize());
+        assertEquals(8, g.getStride());
         assertTrue(arm.isBatchNorm());
         assertEquals(1.0, arm.getLambda());
         assertTrue(arm.isLearnableLambda());
@@ -47,6 +56,77 @@ class ArmModuleTest {
         // DA alone on ResNet-18's final map, stride 1 (the paper's Figure 6 sweep)
         assertArrayEquals(new long[]{512, 5, 5}, ArmModule.builder().blocks("DA").kernelSize(3).stride(1).build().outputShape(512, 7, 7));
         assertArrayEquals(new long[]{1, 112, 112}, ArmModule.builder().blocks("FA+SA").build().outputShape(512, 7, 7));
+        // DA without FA: k = round(3·7/7) = 3, s = 1 (Figure 4's kernel)
+        assertArrayEquals(new long[]{512, 5, 5}, ArmModule.builder().blocks("DA").build().outputShape(512, 7, 7));
+    }
+
+    @Test
+    void geometryAdaptsToAnyFeatureMap() {
+        ArmModule arm = ArmModule.builder().build();
+        // {C, H, W} -> {r, arranged side, k, s, output side, features}
+        long[][] cases = {
+                {512, 7, 7, 16, 112, 32, 8, 11, 121},      // the paper
+                {512, 4, 4, 16, 64, 18, 5, 10, 100},       // ResNet-18 at 112x112
+                {512, 2, 2, 16, 32, 9, 2, 12, 144},        // ResNet-18 at 48x48
+                {2048, 7, 7, 32, 224, 64, 16, 11, 121},    // torchvision ResNet-50/101/152 at 224
+                {2048, 4, 4, 32, 128, 37, 9, 11, 121},     // DL4J zoo ResNet50 at 224
+                {2048, 10, 10, 32, 320, 91, 23, 10, 100},  // DL4J zoo Xception at 299
+                {1344, 3, 3, 8, 24, 7, 2, 9, 81},          // DL4J zoo InceptionResNetV1 at 160: 21 channels, the nearest to 2
+                {256, 7, 7, 16, 112, 32, 8, 11, 121},      // 256 = 1·16²: 1 channel (distance 1 from 2; 4 channels: 2)
+                {1024, 7, 7, 32, 224, 64, 16, 11, 121},    // 1024 = 1·32²: 1 channel, nearer to 2 than 4 (r = 16)
+        };
+        for (long[] c : cases) {
+            String ctx = c[0] + "x" + c[1] + "x" + c[2];
+            ArmGeometry g = arm.geometry(c[0], c[1], c[2]);
+            assertEquals(c[3], g.getBlockSize(), ctx + ": r");
+            assertEquals(c[4], g.arrangedShape()[1], ctx + ": arranged side");
+            assertEquals(c[5], g.getKernelSize(), ctx + ": k");
+            assertEquals(c[6], g.getStride(), ctx + ": s");
+            assertArrayEquals(new long[]{1, c[7], c[7]}, g.outputShape(), ctx + ": output");
+            assertEquals(c[8], arm.numFeatures(c[0], c[1], c[2]), ctx + ": features");
+        }
+        assertEquals(List.of(1, 2, 4, 8), ArmGeometry.allowedBlockSizes(1344));
+        assertEquals(List.of(21L, 84L, 336L, 1344L), ArmGeometry.allowedOutputChannels(1344));
+        assertEquals(16, ArmGeometry.defaultBlockSize(768), "768 = 3·16²: 3 channels, nearer to 2 than 12 (r = 8)");
+        // explicit settings win, also where the default would differ
+        assertEquals(9, ArmModule.builder().kernelSize(9).build().geometry(2048, 7, 7).getKernelSize());
+        assertEquals(16, ArmModule.builder().kernelSize(9).build().geometry(2048, 7, 7).getStride(), "stride still derived");
+        assertEquals(4, ArmModule.builder().outputChannels(84).build().geometry(1344, 3, 3).getBlockSize());
+        // an impossible explicit setting names the allowed values
+        assertEquals("FeatureArrangement: outputChannels 2 does not fit 1344 input channels (C / C' must be a square r²,"
+                        + " and 1344 / 2 = 672 is not); allowed outputChannels for 1344 channels: [21, 84, 336, 1344]",
+                assertThrows(IllegalArgumentException.class,
+                        () -> ArmModule.builder().outputChannels(2).build().geometry(1344, 3, 3)).getMessage());
+        assertEquals("FeatureArrangement: input channels 1344 not divisible by blockSize² = 16² = 256; allowed blockSize for"
+                        + " 1344 channels: [1, 2, 4, 8]",
+                assertThrows(IllegalArgumentException.class, () -> ArmModule.builder().blockSize(16).build()
+                        .outputShape(1344, 3, 3)).getMessage());
+    }
+
+    @Test
+    void withoutSaFaDaAveragesItsChannelsUnlessAskedNotTo() {
+        ArmModule faDa = ArmModule.builder().blocks("FA+DA").build();
+        assertEquals(121, faDa.numFeatures(512, 7, 7), "§4.3: the two DA channels averaged");
+        assertTrue(faDa.geometry(512, 7, 7).isChannelMean());
+        assertEquals(242, faDa.toBuilder().channelMean(false).build().numFeatures(512, 7, 7), "the 2-channel head");
+        assertEquals(512 * 25, ArmModule.builder().blocks("DA").build().numFeatures(512, 7, 7), "DA alone keeps the channels");
+        assertEquals(25, ArmModule.builder().blocks("DA").channelMean(true).build().numFeatures(512, 7, 7));
+        assertEquals(121, ArmModule.builder().channelMean(false).build().numFeatures(512, 7, 7), "no effect with SA");
+
+        ComputationGraphConfiguration.GraphBuilder b = TestGraphs.base(DataType.FLOAT, new Adam(1e-3)).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(7, 7, 512));
+        String last = faDa.addTo(b, "in", "arm");
+        assertEquals("arm.mean", last);
+        assertEquals(List.of("arm.bn"), b.getVertexInputs().get("arm.mean"));
+        b.addLayer("fc", new OutputLayer.Builder().nOut(3).activation(Activation.SOFTMAX).build(), last).setOutputs("fc");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        assertEquals(121, ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) g.getLayer("fc").conf().getLayer()).getNIn());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 512, 7, 7);
+        INDArray bn = g.feedForward(x, false).get("arm.bn");
+        assertTrue(bn.mean(true, 1).equalsWithEps(g.feedForward(x, false).get("arm.mean"), 1e-6), "the mean of the two channels");
+        g.fit(new DataSet(x, TestGraphs.oneHot(2, 3, 1)));
+        assertTrue(Double.isFinite(g.score()));
     }
 
     @Test
@@ -73,46 +153,6 @@ class ArmModuleTest {
         assertEquals("x.bn", ArmModule.builder().blocks("DA").kernelSize(3).stride(1).build().addTo(b2, "in", "x"));
         assertFalse(b2.getVertices().containsKey("x.fa"));
         assertThrows(IllegalStateException.class, () -> ArmModule.builder().blocks("none").build().addTo(b2, "in", "y"));
-    }
-
-    /** Every parameter of {@code before} other than in the vertices named {@code changed} is in {@code after}, equal. */
-    private static void assertUntouched(ComputationGraph before, ComputationGraph after, String... changed) {
-        java.util.Set<String> skip = java.util.Set.of(changed);
-        int compared = 0;
-        for (Map.Entry<String, INDArray> e : before.paramTable().entrySet()) {
-            String vertex = e.getKey().substring(0, e.getKey().lastIndexOf('_'));
-            if (skip.contains(vertex)) {
-                continue;
-            }
-            assertEquals(e.getValue(), after.paramTable().get(e.getKey()), "parameter " + e.getKey());
-            compared++;
-        }
-        assertTrue(compared > 0);
-    }
-
-    @Test
-    void replacesThePoolingOfDl4jZooResNet50() {
-        ResNet50 zoo = ResNet50.builder().numClasses(5).seed(1).inputShape(new int[]{3, 96, 96}).build();
-        ComputationGraph resnet = zoo.init();
-        assertTrue(ArmModule.poolingVertices(resnet.getConfiguration()).contains("avgpool"));
-        ArmModule arm = ArmModule.builder().build();
-        ComputationGraph withArm = arm.replacePooling(resnet, "avgpool", InputType.convolutional(96, 96, 3));
-        // the pooling's input, measured by a forward pass: 2048x2x2 -> FA (r = 32) 2x64x64 -> DA 32/8 -> 5x5 -> SA 1x5x5
-        String poolInput = resnet.getConfiguration().getVertexInputs().get("avgpool").get(0);
-        long[] map = resnet.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, 96, 96), false).get(poolInput).shape();
-        assertArrayEquals(new long[]{1, 2048, 2, 2}, map);
-        assertArrayEquals(new long[]{1, 5, 5}, arm.outputShape(2048, 2, 2));
-        assertEquals(25, ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) withArm.getLayer("output").conf().getLayer()).getNIn());
-        assertFalse(withArm.getConfiguration().getVertices().containsKey("avgpool"));
-        assertEquals("avgpool.sa", withArm.getConfiguration().getVertexInputs().get("output").get(0));
-        assertUntouched(resnet, withArm, "output");
-        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 96, 96);
-        assertArrayEquals(new long[]{2, 5}, withArm.outputSingle(x).shape());
-        INDArray before = withArm.params().dup();
-        withArm.fit(new DataSet(x, TestGraphs.oneHot(2, 5, 1)));
-        assertTrue(Double.isFinite(withArm.score()));
-        assertNotEquals(before, withArm.params(), "fit changed the parameters");
-        assertEquals(1, GarCalibration.sharingAffinityVertices(withArm).size());
     }
 
     private static ComputationGraph vgg() {
@@ -168,7 +208,7 @@ class ArmModuleTest {
         ArmModule arm = ArmModule.builder().kernelSize(8).stride(4).build();
         ComputationGraph withArm = arm.replacePooling(g, "gap", InputType.convolutional(16, 16, 3));
         assertEquals(49, ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) withArm.getLayer("fc1").conf().getLayer()).getNIn());
-        assertUntouched(g, withArm, "fc1");
+        TestGraphs.assertUntouched(g, withArm, "fc1");
         // the new layers use the graph's updater
         assertEquals(new Adam(1e-3), ((SharingAffinity) withArm.getLayer("gap.sa").conf().getLayer()).getUpdater());
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 16, 16);
@@ -202,23 +242,29 @@ class ArmModuleTest {
         String notDivisible = assertThrows(IllegalArgumentException.class,
                 () -> ArmModule.builder().blockSize(3).build().outputShape(512, 7, 7)).getMessage();
         assertTrue(notDivisible.contains("512") && notDivisible.contains("blockSize² = 3² = 9"), notDivisible);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.builder().stride(0)).getMessage()
-                .contains("stride must be >= 1, got 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.builder().stride(-1)).getMessage()
+                .contains("stride must be >= 1, or 0 (AUTO: derived from the feature map), got -1"));
         String notCnn = assertThrows(IllegalArgumentException.class, () -> {
             ComputationGraphConfiguration.GraphBuilder b = TestGraphs.base(DataType.FLOAT, new Adam()).graphBuilder()
                     .addInputs("in").setInputTypes(InputType.feedForward(100));
             String last = ArmModule.builder().build().addTo(b, "in", "arm");
             b.addLayer("out", new OutputLayer.Builder().nOut(2).build(), last).setOutputs("out").build();
         }).getMessage();
-        assertTrue(notCnn.contains("needs a 4-D CNN input"), notCnn);
-        // a kernel too large for the map: the output would be smaller than 1x1
+        assertTrue(notCnn.contains("ARM needs a 4-D CNN feature map [N, C, H, W]") && notCnn.contains("\"in\" outputs FF"), notCnn);
+        // an explicit kernel too large for the map, found when ARM is added (the geometry is resolved there, once)
         String tooSmall = assertThrows(IllegalArgumentException.class, () -> {
             ComputationGraphConfiguration.GraphBuilder b = TestGraphs.base(DataType.FLOAT, new Adam()).graphBuilder()
                     .addInputs("in").setInputTypes(InputType.convolutional(1, 1, 512));
-            String last = ArmModule.builder().build().addTo(b, "in", "arm");
-            b.addLayer("out", new OutputLayer.Builder().nOut(2).build(), last).setOutputs("out").build();
+            ArmModule.builder().kernelSize(32).build().addTo(b, "in", "arm");
         }).getMessage();
-        assertTrue(tooSmall.contains("kernelSize 32 is larger than the input map 16x16"), tooSmall);
+        assertEquals("kernelSize 32 is larger than the arranged feature map 16x16 (input 512x1x1, blockSize 16); allowed:"
+                + " 1 <= kernelSize <= 16", tooSmall);
+        // the same check guards the layer on its own (one implementation: DeAlbino.outputShape)
+        assertEquals("DeAlbino: kernelSize 32 is larger than the input map 16x16 (input 2x16x16); allowed: 1 <= kernelSize <= 16",
+                assertThrows(IllegalArgumentException.class, () -> DeAlbino.builder().kernelSize(32).build()
+                        .outputShape(2, 16, 16)).getMessage());
+        assertTrue(assertThrows(IllegalStateException.class, () -> ArmModule.builder().build().daLayer()).getMessage()
+                .contains("derived from the feature map: use resolve(channels, height, width).daLayer()"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.builder().blocks("FA+XX"))
                 .getMessage().contains("Unknown ARM block 'XX'"));
     }
@@ -231,10 +277,16 @@ class ArmModuleTest {
         ArmModule def = ArmModule.builder().build();
         assertEquals(def, ArmModule.fromJson(def.toJson()));
         assertEquals(def, ArmModule.fromJson("{}"));
+        assertFalse(def.toJson().contains("kernelSize"), "derived settings are not written: " + def.toJson());
+        ArmModule resolved = def.resolve(2048, 7, 7);
+        assertEquals(resolved, ArmModule.fromJson(resolved.toJson()));
+        assertTrue(resolved.toJson().contains("\"kernelSize\" : 64"), resolved.toJson());
+        ArmModule twoChannels = ArmModule.builder().blocks("FA+DA").channelMean(false).build();
+        assertEquals(twoChannels, ArmModule.fromJson(twoChannels.toJson()));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.fromJson("{\"kernal\": 3}"))
                 .getMessage().contains("Unknown ARM configuration key \"kernal\""));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.fromJson("{\"stride\": 0}"))
-                .getMessage().contains("stride must be >= 1, got 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.fromJson("{\"stride\": -2}"))
+                .getMessage().contains("stride must be >= 1, or 0 (AUTO: derived from the feature map), got -2"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.fromJson("{\"garMode\": \"batchy\"}"))
                 .getMessage().contains("[RUNNING, BATCH]"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmModule.fromJson("{\"kernelSize\": 2.5}"))

@@ -44,8 +44,8 @@ class DirectLayerTest {
         out.put("train output", g.feedForward(x, true).get("arm.sa").dup());
         out.put("inference output", g.outputSingle(false, x).dup());
         // dL/dInput of each ARM layer alone, for a random dL/dOut
-        org.deeplearning4j.nn.conf.layers.Layer[] layers = {arm.faLayer(), arm.daLayer(), arm.saLayer()};
-        long[][] inShapes = {{16, 6, 6}, {4, 12, 12}, {4, 5, 5}};
+        org.deeplearning4j.nn.conf.layers.Layer[] layers = {arm.faLayer(), arm.daLayer(), arm.saLayer(), ChannelMean.builder().build()};
+        long[][] inShapes = {{16, 6, 6}, {4, 12, 12}, {4, 5, 5}, {4, 5, 5}};
         for (int i = 0; i < layers.length; i++) {
             long[] sh = inShapes[i];
             ComputationGraph single = TestGraphs.single(layers[i].clone(), sh[0], sh[1], sh[2], DataType.DOUBLE);

@@ -49,8 +49,13 @@ class FeatureArrangementTest {
         assertEquals(16, fa.blockSizeFor(512));
         InputType t = fa.getOutputType(0, InputType.convolutional(7, 7, 512));
         assertEquals(InputType.convolutional(112, 112, 2), t);
-        // the default is the paper's 2 output channels
-        assertEquals(2, FeatureArrangement.builder().build().getOutputChannels());
+        // by default the block size comes from the channels: the paper's 2 output channels where C/2 is a square,
+        // else the valid channel count nearest to 2 (1344 = 21·8²: 21 channels)
+        FeatureArrangement auto = FeatureArrangement.builder().build();
+        assertEquals(0, auto.getOutputChannels());
+        assertEquals(16, auto.blockSizeFor(512));
+        assertEquals(8, auto.blockSizeFor(1344));
+        assertEquals(InputType.convolutional(24, 24, 21), auto.getOutputType(0, InputType.convolutional(3, 3, 1344)));
     }
 
     @Test
@@ -75,7 +80,9 @@ class FeatureArrangementTest {
         assertTrue(e2.getMessage().contains("512") && e2.getMessage().contains("outputChannels 3"), e2.getMessage());
         IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
                 () -> FeatureArrangement.builder().outputChannels(4).build().getOutputType(0, InputType.convolutional(7, 7, 512)));
-        assertTrue(e3.getMessage().contains("perfect square"), e3.getMessage());
+        assertTrue(e3.getMessage().contains("C / C' must be a square r²")
+                && e3.getMessage().contains("allowed outputChannels for 512 channels: [2, 8, 32, 128, 512]"), e3.getMessage());
+        assertTrue(e.getMessage().contains("allowed blockSize for 40 channels: [1, 2]"), e.getMessage());
     }
 
     @Test

@@ -51,7 +51,8 @@ class GradientCheckTest {
             "DA, 1, 2, 1, false, true, RUNNING",
             "SA, 1, 1, 1, false, true, RUNNING",
             "FA+SA, 2, 1, 1, false, true, BATCH",
-            "DA+SA, 1, 3, 1, true, true, RUNNING"})
+            "DA+SA, 1, 3, 1, true, true, RUNNING",
+            "FA+DA, 2, 2, 1, true, true, RUNNING"})   // FA+DA without SA: the channel mean (ChannelMean) at the end
     void gradientsMatchFiniteDifferences(String blocks, int r, int k, int s, boolean bn, boolean learnable, GarMode mode) {
         String ctx = "blocks=" + blocks + ", r=" + r + ", k=" + k + ", s=" + s + ", bn=" + bn + ", learnable=" + learnable + ", mode=" + mode;
         ArmModule arm = ArmModule.builder().blocks(blocks).blockSize(r).kernelSize(k).stride(s).batchNorm(bn)

@@ -68,6 +68,21 @@ final class TestGraphs {
         return g;
     }
 
+    /** Every parameter of {@code before} other than in the vertices named {@code changed} is in {@code after}, equal. */
+    static void assertUntouched(ComputationGraph before, ComputationGraph after, String... changed) {
+        java.util.Set<String> skip = java.util.Set.of(changed);
+        int compared = 0;
+        for (java.util.Map.Entry<String, INDArray> e : before.paramTable().entrySet()) {
+            String vertex = e.getKey().substring(0, e.getKey().lastIndexOf('_'));
+            if (skip.contains(vertex)) {
+                continue;
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(e.getValue(), after.paramTable().get(e.getKey()), "parameter " + e.getKey());
+            compared++;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(compared > 0);
+    }
+
     static INDArray oneHot(int n, int classes, long seed) {
         java.util.Random r = new java.util.Random(seed);
         INDArray y = Nd4j.zeros(DataType.FLOAT, n, classes);

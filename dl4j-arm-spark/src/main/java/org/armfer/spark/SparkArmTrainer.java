@@ -2,6 +2,8 @@ package org.armfer.spark;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.armfer.io.AtomicFiles;
+import org.armfer.train.EpochFitter;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -86,6 +88,63 @@ public final class SparkArmTrainer {
     }
 
     /**
+     * The per-epoch fitting step of armfer's training loop ({@link org.armfer.train.Trainer}, {@code TrainRun}) on
+     * Spark: each epoch's batches (its own shuffle, resampling and augmentation, drawn on the driver) become an RDD of
+     * {@code partitions} partitions, fitted with parameter averaging. Everything around it (schedule, validation,
+     * checkpoints and resume, metrics, the model card and file) is the training library's, as for local training.
+     * The training accuracy is not known (null): the workers' forward passes stay on the workers.
+     */
+    public EpochFitter fitter(JavaSparkContext sc, int partitions) {
+        return (model, data, epoch, epochs) -> {
+            List<DataSet> batches = new ArrayList<>();
+            long examples = 0;
+            while (data.hasNext()) {
+                DataSet ds = copy(data.next());
+                examples += ds.numExamples();
+                batches.add(ds);
+            }
+            if (batches.isEmpty()) {
+                throw new IllegalStateException("The training split yielded no examples in epoch " + (epoch + 1));
+            }
+            ParameterAveragingTrainingMaster tm = trainingMaster(sc);
+            SparkComputationGraph spark = new SparkComputationGraph(sc, model, tm);
+            try {
+                spark.fit(sc.parallelize(batches, Math.max(1, partitions)));
+            } finally {
+                tm.deleteTempFiles(sc);
+            }
+            adopt(model, spark.getNetwork());
+            log.info("epoch {}/{}: Spark score {}", epoch + 1, epochs, String.format(Locale.ROOT, "%.5f", spark.getScore()));
+            return new EpochFitter.Fit(spark.getScore(), null, examples);
+        };
+    }
+
+    /**
+     * The per-epoch fitting step on the DataSets saved in {@code dir} (see {@link #fitSaved}): the same files every
+     * epoch (their order is Spark's), the iterator the loop hands it is not read.
+     */
+    public EpochFitter savedFitter(JavaSparkContext sc, String dir) {
+        return (model, ignored, epoch, epochs) -> {
+            JavaRDD<String> paths = paths(sc, dir);
+            SparkComputationGraph spark = new SparkComputationGraph(sc, model, trainingMaster(sc));
+            spark.fitPaths(paths);
+            adopt(model, spark.getNetwork());
+            log.info("epoch {}/{}: Spark score {}", epoch + 1, epochs, String.format(Locale.ROOT, "%.5f", spark.getScore()));
+            return new EpochFitter.Fit(spark.getScore(), null, paths.count() * examplesPerSavedDataSet);
+        };
+    }
+
+    /** Makes {@code model} hold what Spark trained, when DL4J handed back another instance. */
+    private static void adopt(ComputationGraph model, ComputationGraph trained) {
+        if (trained != model) {
+            model.setParams(trained.params());
+            if (trained.getUpdater() != null && trained.getUpdater().getStateViewArray() != null) {
+                model.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
+            }
+        }
+    }
+
+    /**
      * Fits {@code graph} on {@code data} for {@code epochs} passes and returns the trained graph (the same instance,
      * holding the averaged parameters). The batches DL4J exported for training are deleted afterwards.
      */
@@ -113,17 +172,7 @@ public final class SparkArmTrainer {
      */
     public ComputationGraph fitSaved(JavaSparkContext sc, ComputationGraph graph, String dir, int epochs) {
         checkEpochs(epochs);
-        JavaRDD<String> paths;
-        try {
-            paths = SparkUtils.listPaths(sc, dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the saved DataSets in " + dir, e);
-        }
-        long n = paths.count();
-        if (n == 0) {
-            throw new IllegalArgumentException("no saved DataSets in " + dir);
-        }
-        log.info("{} saved DataSets in {}", n, dir);
+        JavaRDD<String> paths = paths(sc, dir);
         if (examplesPerSavedDataSet > batchSizePerWorker * averagingFrequency) {
             log.warn("saved DataSets of {} examples > batchSizePerWorker {} x averagingFrequency {}: averaging after each file"
                     + " ({} minibatches) instead", examplesPerSavedDataSet, batchSizePerWorker, averagingFrequency,
@@ -135,6 +184,22 @@ public final class SparkArmTrainer {
             log.info("epoch {}/{}: score {}", e + 1, epochs, String.format(Locale.ROOT, "%.5f", spark.getScore()));
         }
         return spark.getNetwork();
+    }
+
+    /** The saved DataSets in {@code dir}; an error when there are none. */
+    private static JavaRDD<String> paths(JavaSparkContext sc, String dir) {
+        JavaRDD<String> paths;
+        try {
+            paths = SparkUtils.listPaths(sc, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the saved DataSets in " + dir, e);
+        }
+        long n = paths.count();
+        if (n == 0) {
+            throw new IllegalArgumentException("no saved DataSets in " + dir);
+        }
+        log.info("{} saved DataSets in {}", n, dir);
+        return paths;
     }
 
     /**
@@ -163,7 +228,7 @@ public final class SparkArmTrainer {
         int n = 0;
         while (iterator.hasNext()) {
             DataSet ds = copy(iterator.next());
-            ds.save(dir.resolve(String.format(Locale.ROOT, "dataset-%06d.bin", n)).toFile());
+            AtomicFiles.write(dir.resolve(String.format(Locale.ROOT, "dataset-%06d.bin", n)), ds::save);
             n++;
         }
         if (n == 0) {

@@ -6,19 +6,27 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.armfer.datavec.FerDataConfig;
 import org.armfer.datavec.FerDataset;
 import org.armfer.datavec.FerIterators;
+import org.armfer.datavec.FerLabel;
 import org.armfer.datavec.Split;
 import org.armfer.fast.CpuBackend;
-import org.armfer.zoo.FerModels;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
+import org.armfer.train.ModelCard;
+import org.armfer.train.ModelFiles;
+import org.armfer.train.Recipe;
+import org.armfer.train.TrainConfig;
+import org.armfer.train.TrainRun;
+import org.armfer.train.Trainer;
+import org.armfer.train.TrainingData;
+import org.armfer.train.WeightDecayMode;
+import org.armfer.train.cli.RecipeOptions;
 import org.deeplearning4j.core.loader.impl.SerializedDataSetLoader;
 import org.deeplearning4j.datasets.iterator.EarlyTerminationDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.util.SparkUtils;
-import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.learning.config.Adam;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,8 +37,9 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -41,10 +50,13 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "armfer-spark", mixinStandardHelpOptions = true, sortOptions = false,
         subcommands = SparkTrainMain.Save.class,
-        description = {"Train an armfer zoo model with DL4J on Apache Spark (synchronous parameter averaging). BatchNorm",
-                "statistics and ARM's running GAR are parameters, so they are averaged across workers with the weights.",
+        description = {"Train an armfer zoo model with DL4J on Apache Spark (synchronous parameter averaging) through armfer's",
+                "training library: the same recipes, validation (the dataset's split or a hold-out from train, never test),",
+                "checkpoints and --resume, metrics and run folder as 'armfer train'; only the fitting of each epoch runs on",
+                "Spark. BatchNorm statistics and ARM's running GAR are parameters, so they are averaged with the weights.",
                 "Data: a datavec-fer dataset (--dataset, read on the driver) or saved DataSets (--data-dir, read by the",
-                "workers; write them with 'armfer-spark save')."})
+                "workers; write them with 'armfer-spark save'). The model.zip it writes is what 'armfer evaluate' and",
+                "'armfer predict' take."})
 public final class SparkTrainMain implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -57,27 +69,18 @@ public final class SparkTrainMain implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--root", description = "The dataset's folder (not needed for demo).")
-    Path root;
+    String root;
 
     @Option(names = "--data-dir", description = "Instead of --dataset: a directory of saved DataSets (local path, hdfs://, s3a://, ...).")
     String dataDir;
 
-    @Option(names = "--val-dir", description = "With --data-dir: saved DataSets to evaluate on after training.")
+    @Option(names = "--val-dir", description = "With --data-dir: saved DataSets to validate on after each epoch (required with --data-dir).")
     String valDir;
 
-    @Option(names = "--model", defaultValue = "resnet18-arm", description = "Zoo model (default: ${DEFAULT-VALUE}).")
-    String model;
+    @CommandLine.Mixin
+    RecipeOptions recipe;
 
-    @Option(names = "--input-size", defaultValue = "0", description = "Input side for --dataset (default: 48 for demo, 224 otherwise; --data-dir: taken from the data).")
-    int inputSize;
-
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch", defaultValue = "16", description = "Examples per batch read from --dataset, or per saved DataSet in --data-dir (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--workers-batch", defaultValue = "0", description = "Examples per minibatch each worker fits (default: --batch).")
+    @Option(names = "--workers-batch", defaultValue = "0", description = "Examples per minibatch each worker fits (default: the recipe's micro-batch).")
     int workersBatch;
 
     @Option(names = "--averaging-frequency", defaultValue = "2", description = "Average parameters every N worker minibatches (default: ${DEFAULT-VALUE}).")
@@ -86,11 +89,11 @@ public final class SparkTrainMain implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "2", description = "RDD partitions for --dataset (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--max-batches", defaultValue = "0", description = "With --dataset: use only the first N training batches (0: all).")
+    @Option(names = "--max-batches", defaultValue = "0", description = "With --dataset: stop every pass over a split after N batches (0: all).")
     int maxBatches;
+
+    @Option(names = "--weights", description = "Torchvision ImageNet backbone (.npz) to start from.")
+    Path weights;
 
     @Option(names = "--work-dir", description = "Where DL4J writes the RDD's minibatches during training (default: hadoop.tmp.dir/dl4j; on a cluster: shared storage).")
     String workDir;
@@ -98,8 +101,11 @@ public final class SparkTrainMain implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", description = "Where to write the trained model (DL4J ModelSerializer zip). Required.")
+    @Option(names = "--out", description = "The run folder (config.json, epochs.csv, checkpoint.zip, model.zip). Required.")
     Path out;
+
+    @Option(names = "--resume", description = "With --dataset: continue the run in --out from its last checkpoint (--epochs may raise the total).")
+    boolean resume;
 
     public static void main(String[] args) {
         CpuBackend.configure();
@@ -128,29 +134,47 @@ public final class SparkTrainMain implements Callable<Integer> {
     public Integer call() throws Exception {
         require(out != null, "Missing required option: '--out=<out>'");
         require(dataDir == null || dataset == null, "--dataset and --data-dir exclude each other");
+        require(dataDir == null || valDir != null, "--data-dir needs --val-dir: every epoch is validated (never on test)");
         require(valDir == null || dataDir != null, "--val-dir goes with --data-dir");
-        require(epochs >= 1 && batch >= 1 && workersBatch >= 0 && averagingFrequency >= 1 && partitions >= 1 && maxBatches >= 0,
-                "--epochs, --batch, --averaging-frequency and --partitions must be >= 1, --workers-batch and --max-batches >= 0");
-        FerDataset d = null;
-        try {
-            FerModels.builder(model);
-            if (dataDir == null) {
-                d = FerDataset.parse(dataset == null ? "demo" : dataset);
+        require(dataDir == null || !resume, "--resume continues --dataset runs; --data-dir runs start over");
+        require(workersBatch >= 0 && averagingFrequency >= 1 && partitions >= 1 && maxBatches >= 0,
+                "--averaging-frequency and --partitions must be >= 1, --workers-batch and --max-batches >= 0");
+        TrainConfig config;
+        if (resume) {
+            require(!recipe.anyBut("epochs"), "--resume continues with the settings in " + out.resolve(TrainRun.CONFIG)
+                    + "; only --epochs may change");
+            config = TrainRun.readConfig(out);
+            Object epochs = recipe.overrides().get("epochs");
+            if (epochs != null) {
+                config.recipe = config.recipe.with(Map.of("epochs", epochs));
+                config.overrides.put("epochs", epochs);
             }
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } else {
+            config = new TrainConfig();
+            config.data.dataset = dataDir != null ? "demo" : dataset == null ? "demo" : dataset;
+            try {
+                FerDataset.parse(config.data.dataset);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            require(dataDir != null || root != null || config.data.dataset().equals(FerDataset.DEMO),
+                    "--root is required for --dataset " + config.data.dataset);
+            config.data.root = root;
+            config.data.maxBatches = maxBatches;
+            config.model.seed = seed;
+            recipe.resolve(config);
+            config.weights = weights == null ? null : weights.toAbsolutePath().toString();
         }
-        require(d == null || root != null || d == FerDataset.DEMO, "--root is required for --dataset " + (d == null ? "" : d.cliName()));
-
-        SparkArmTrainer.Builder tb = SparkArmTrainer.builder().batchSizePerWorker(workersBatch > 0 ? workersBatch : batch)
-                .examplesPerSavedDataSet(batch).averagingFrequency(averagingFrequency).seed(seed);
+        Recipe r = config.recipe;
+        SparkArmTrainer.Builder tb = SparkArmTrainer.builder().batchSizePerWorker(workersBatch > 0 ? workersBatch : r.microBatch())
+                .examplesPerSavedDataSet(r.microBatch()).averagingFrequency(averagingFrequency).seed(config.model.seed);
         if (workDir != null) {
             tb.exportDirectory(workDir);
         }
         SparkArmTrainer trainer = tb.build();
         PrintWriter o = spec.commandLine().getOut();
 
-        SparkConf conf = new SparkConf().setAppName("armfer-spark " + model);
+        SparkConf conf = new SparkConf().setAppName("armfer-spark " + r.model());
         if (!conf.contains("spark.master")) {
             conf.setMaster(master);
         }
@@ -159,54 +183,75 @@ public final class SparkTrainMain implements Callable<Integer> {
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            ComputationGraph trained;
-            String evaluatedOn;
-            Evaluation ev;
-            if (d != null) {
-                int size = inputSize > 0 ? inputSize : d == FerDataset.DEMO ? 48 : 224;
-                ComputationGraph graph = newModel(d.numClasses(), 3, size);
-                DataSetIterator train = FerIterators.iterator(FerDataConfig.builder().dataset(d).root(root).split(Split.TRAIN)
-                        .batchSize(batch).imageSize(size).augment(true).seed(seed).build());
-                if (maxBatches > 0) {
-                    train = new EarlyTerminationDataSetIterator(train, maxBatches);
-                }
-                trained = trainer.fit(sc, graph, SparkArmTrainer.rdd(sc, train, partitions), epochs);
-                Split evalSplit = d.splits().contains(Split.VALIDATION) ? Split.VALIDATION : Split.TEST;
-                ev = trained.evaluate(FerIterators.iterator(FerDataConfig.builder().dataset(d).root(root).split(evalSplit)
-                        .batchSize(batch).imageSize(size).build()));
-                evaluatedOn = d.cliName() + " " + evalSplit.cliName() + " split";
+            Metrics headline;
+            String split;
+            if (dataDir == null) {
+                TrainRun.Outcome res = new TrainRun(config, out).fitter(trainer.fitter(sc, partitions)).lines(o::println)
+                        .memoryCheck(recipe.memoryCheck()).run(resume);
+                headline = res.headline();
+                split = res.test() != null ? "test" : "validation";
             } else {
-                DataSet first = firstSaved(sc, dataDir);
-                long[] shape = first.getFeatures().shape();
-                require(shape.length == 4, "--data-dir: features must be images [N, C, H, W]; got shape "
-                        + java.util.Arrays.toString(shape));
-                require(inputSize == 0 || inputSize == shape[2], "--input-size " + inputSize + " differs from the saved data's "
-                        + shape[2] + "x" + shape[3]);
-                ComputationGraph graph = newModel((int) first.getLabels().size(1), (int) shape[1], (int) shape[2]);
-                trained = trainer.fitSaved(sc, graph, dataDir, epochs);
-                if (valDir != null) {
-                    ev = new SparkComputationGraph(sc, trained, trainer.trainingMaster(sc))
-                            .evaluate(valDir, new SerializedDataSetLoader());
-                    evaluatedOn = valDir;
-                } else {
-                    ev = null;
-                    evaluatedOn = null;
-                }
+                headline = trainSaved(sc, trainer, config, o);
+                split = "validation (" + valDir + ")";
             }
-            writeModel(trained, out);
-            if (ev != null) {
-                o.printf(Locale.ROOT, "%s: accuracy %.4f on %s (%d examples)%n", model, ev.accuracy(), evaluatedOn, ev.getNumRowCounter());
-            } else {
-                o.printf(Locale.ROOT, "%s: trained (no --val-dir given, not evaluated)%n", model);
-            }
-            o.printf(Locale.ROOT, "Model: %s%n", out);
+            o.printf(Locale.ROOT, "%s: %s WA %s  UA %s (%d examples)%n", r.model(), split, Metrics.format(headline.weightedAccuracy()),
+                    Metrics.format(headline.unweightedAccuracy()), headline.total());
+            o.printf(Locale.ROOT, "Model: %s%n", out.resolve(TrainRun.MODEL));
         }
         return 0;
     }
 
-    private ComputationGraph newModel(int numClasses, int channels, int size) {
-        return FerModels.builder(model).numClasses(numClasses).inputShape(channels, size, size).seed(seed)
-                .updater(new Adam(lr)).build().init();
+    /**
+     * Trains from saved DataSets with armfer's training loop (schedule, validation on --val-dir each epoch, checkpoints,
+     * metrics, the model card and file); the model's shape and classes come from the data.
+     */
+    private Metrics trainSaved(JavaSparkContext sc, SparkArmTrainer trainer, TrainConfig config, PrintWriter o) throws IOException {
+        Recipe r = config.recipe;
+        TrainRun.requireBackbone(r, config.weights);
+        DataSet first = firstSaved(sc, dataDir);
+        long[] shape = first.getFeatures().shape();
+        require(shape.length == 4, "--data-dir: features must be images [N, C, H, W]; got shape " + java.util.Arrays.toString(shape));
+        require(shape[2] == shape[3], "--data-dir: images must be square; got " + shape[2] + "x" + shape[3]);
+        int classes = (int) first.getLabels().size(1);
+        require(classes == 7 || classes == 8, "--data-dir: labels must be one-hot over 7 or 8 classes; got " + classes);
+        config.recipe = r = r.with(Map.of("inputSize", (int) shape[2]));
+        config.model.channels = (int) shape[1];
+        List<String> labels = FerLabel.names(classes);
+        ComputationGraph model = TrainRun.buildModel(config, classes);
+        Files.createDirectories(out);
+        Json.write(out.resolve(TrainRun.CONFIG), Map.of("recipe", r, "dataDir", dataDir, "valDir", valDir, "model", config.model,
+                "weights", String.valueOf(config.weights)));
+        o.println(config.describeRecipe());
+        TrainingData data = new TrainingData() {
+            @Override
+            public List<String> labels() {
+                return labels;
+            }
+
+            @Override
+            public DataSetIterator train(int epoch) {
+                return null; // the saved fitter reads --data-dir itself
+            }
+
+            @Override
+            public DataSetIterator validation() {
+                throw new UnsupportedOperationException("validated on Spark");
+            }
+
+            @Override
+            public Metrics validate(ComputationGraph m) {
+                return Metrics.of(new SparkComputationGraph(sc, m, trainer.trainingMaster(sc))
+                        .evaluate(valDir, new SerializedDataSetLoader()), labels);
+            }
+        };
+        Trainer.Result res = Trainer.builder().data(data).checkpoints(out).epochs(r.epochs()).seed(config.model.seed)
+                .fitter(trainer.savedFitter(sc, dataDir)).summaries(o::println).build().run(model, false, null, null);
+        ModelCard card = ModelCard.of(config, labels, "saved DataSets in " + valDir, res.validation(), null);
+        card.dataset = null;
+        card.grayToRgb = false;
+        ModelFiles.save(WeightDecayMode.forInference(res.model()), out.resolve(TrainRun.MODEL), false,
+                Map.of(ModelCard.KEY, Json.write(card)));
+        return res.validation();
     }
 
     /** The first saved DataSet under {@code dir}, read through Hadoop's file system (local, HDFS, S3, ...). */
@@ -218,18 +263,6 @@ public final class SparkTrainMain implements Callable<Integer> {
             ds.load(in);
         }
         return ds;
-    }
-
-    static void writeModel(ComputationGraph net, Path out) throws IOException {
-        Path parent = out.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, out.getFileName().toString(), ".tmp");
-        try {
-            ModelSerializer.writeModel(net, tmp.toFile(), true);
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     /** {@code armfer-spark save}: a datavec-fer dataset split as saved DataSets, for {@code --data-dir}. */

@@ -236,6 +236,11 @@ public final class Npz {
         return shape;
     }
 
+    /** IEEE 754 binary16 to float (shared with {@link TorchPth}). */
+    static float halfToFloat(short h) {
+        return Dtype.halfToFloat(h);
+    }
+
     /** The element types a PyTorch state dict holds. */
     private enum Dtype {
         F2(2), F4(4), F8(8), I1(1), U1(1), B1(1), I2(2), I4(4), I8(8);

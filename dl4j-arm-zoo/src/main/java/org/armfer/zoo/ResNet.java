@@ -1,16 +1,17 @@
 package org.armfer.zoo;
 
 /**
- * Any armfer ResNet: {@code ResNet.builder().depth(34).armBlocks("DA+SA").inputSize(112).numClasses(8).build()}.
- * The default is ResNet-18 with the GAP head, the same as {@link ResNet18}.
+ * DL4J-zoo-style entry point to any armfer ResNet, starting from the registry's {@code resnet18}:
+ * {@code ResNet.builder().depth(50).armBlocks("DA+SA").inputSize(112).numClasses(8).build()}. The registry's other
+ * presets: {@link FerModels#builder(String)}.
  */
-public class ResNet extends FerResNet {
+public final class ResNet {
 
-    protected ResNet(Builder<?> b) {
-        super(b);
+    private ResNet() {
     }
 
-    public static Builder<ResNet> builder() {
-        return new Builder<>(ResNet::new);
+    /** The registry's {@code resnet18} preset (ResNet-18, GAP head); change its depth, head, blocks, ... */
+    public static FerResNet.Builder builder() {
+        return FerModels.resNetBuilder("resnet18");
     }
 }

@@ -1,17 +1,17 @@
 package org.armfer.zoo;
 
 /**
- * torchvision's ResNet-18 with global average pooling and a fully connected classifier: the paper's baseline
- * ("none" in Table 2). {@code ResNet18.builder().numClasses(7).build().init()}.
+ * DL4J-zoo-style entry point to the registry's {@code resnet18}: torchvision's ResNet-18 with global average pooling and
+ * a fully connected classifier, the paper's baseline ("none" in Table 2).
+ * {@code ResNet18.builder().numClasses(7).build().init()} is {@code FerModels.init("resnet18", 7, 224)}.
  */
-public class ResNet18 extends FerResNet {
+public final class ResNet18 {
 
-    protected ResNet18(Builder<?> b) {
-        super(b);
+    private ResNet18() {
     }
 
-    /** Depth 18, GAP head; every option of {@link FerResNet.Builder} can still be changed. */
-    public static Builder<ResNet18> builder() {
-        return new Builder<>(ResNet18::new).depth(18).armBlocks("none");
+    /** The registry's {@code resnet18} preset; every option of {@link FerResNet.Builder} can still be changed. */
+    public static FerResNet.Builder builder() {
+        return FerModels.resNetBuilder("resnet18");
     }
 }

@@ -1,18 +1,17 @@
 package org.armfer.zoo;
 
 /**
- * ResNet-18 with ARM (FA -> DA -> BN -> SA) in place of global average pooling, then the fully connected classifier
- * on SA's output: 121 features at 224x224 input (the paper's setting). {@code ResNet18Arm.builder().numClasses(7)
- * .build().init()}; other block sets ({@code .armBlocks("DA+SA")}) give the ablation variants of the paper's Table 2.
+ * DL4J-zoo-style entry point to the registry's {@code resnet18-arm}: ResNet-18 with ARM (FA -> DA -> BN -> SA) in place
+ * of global average pooling, then the classifier on SA's output: 121 features at 224x224 input (the paper's setting).
+ * Other block sets ({@code .armBlocks("DA+SA")}) give the ablation variants of the paper's Table 2.
  */
-public class ResNet18Arm extends FerResNet {
+public final class ResNet18Arm {
 
-    protected ResNet18Arm(Builder<?> b) {
-        super(b);
+    private ResNet18Arm() {
     }
 
-    /** Depth 18, all three ARM blocks; every option of {@link FerResNet.Builder} can still be changed. */
-    public static Builder<ResNet18Arm> builder() {
-        return new Builder<>(ResNet18Arm::new).depth(18).armBlocks("FA+DA+SA");
+    /** The registry's {@code resnet18-arm} preset; every option of {@link FerResNet.Builder} can still be changed. */
+    public static FerResNet.Builder builder() {
+        return FerModels.resNetBuilder("resnet18-arm");
     }
 }

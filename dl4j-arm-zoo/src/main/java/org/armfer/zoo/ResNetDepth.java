@@ -5,24 +5,24 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * ResNet depths as data (like timm's {@code resnet18 = BasicBlock, layers=(2, 2, 2, 2)}): the block type and the
- * number of blocks per stage. Only BasicBlock depths are offered; they are what ARM's paper uses.
+ * ResNet depths as data (like timm's {@code resnet50 = Bottleneck, layers=(3, 4, 6, 3)}): the residual block type, the
+ * number of blocks per stage and the stage widths. The block types build themselves ({@link ResNetBlock}).
  */
 public enum ResNetDepth {
-    RESNET18(18, Block.BASIC, 2, 2, 2, 2),
-    RESNET34(34, Block.BASIC, 3, 4, 6, 3);
+    RESNET18(18, ResNetBlock.BASIC, new int[]{2, 2, 2, 2}),
+    RESNET34(34, ResNetBlock.BASIC, new int[]{3, 4, 6, 3}),
+    RESNET50(50, ResNetBlock.BOTTLENECK, new int[]{3, 4, 6, 3}),
+    RESNET101(101, ResNetBlock.BOTTLENECK, new int[]{3, 4, 23, 3}),
+    RESNET152(152, ResNetBlock.BOTTLENECK, new int[]{3, 8, 36, 3});
 
-    /** The residual block of a stage. */
-    public enum Block {
-        /** Two 3x3 convolutions (torchvision's BasicBlock, expansion 1). */
-        BASIC
-    }
+    /** torchvision's stage widths (a bottleneck's outputs are {@code width · 4}). */
+    private static final int[] WIDTHS = {64, 128, 256, 512};
 
     private final int depth;
-    private final Block block;
+    private final ResNetBlock block;
     private final int[] blocksPerStage;
 
-    ResNetDepth(int depth, Block block, int... blocksPerStage) {
+    ResNetDepth(int depth, ResNetBlock block, int[] blocksPerStage) {
         this.depth = depth;
         this.block = block;
         this.blocksPerStage = blocksPerStage;
@@ -32,13 +32,28 @@ public enum ResNetDepth {
         return depth;
     }
 
-    public Block block() {
+    public ResNetBlock block() {
         return block;
     }
 
     /** Blocks in stages layer1..layer4. */
     public int[] blocksPerStage() {
         return blocksPerStage.clone();
+    }
+
+    /** Inner widths of stages layer1..layer4: 64, 128, 256, 512. */
+    public int[] stageWidths() {
+        return WIDTHS.clone();
+    }
+
+    /** Output channels of stage {@code stage} (0-based): its width times the block's expansion. */
+    public int stageChannels(int stage) {
+        return WIDTHS[stage] * block.expansion();
+    }
+
+    /** Channels of the last stage's feature map: 512 (BasicBlock) or 2048 (Bottleneck). */
+    public int featureChannels() {
+        return stageChannels(WIDTHS.length - 1);
     }
 
     /** Allowed depths, for messages. */

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -29,15 +30,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads a PyTorch state dict, saved as {@code .npz} (one array per key), into an armfer ResNet graph
- * ({@link ResNet18}, {@link ResNet18Arm}, any {@link FerResNet}) or any graph whose vertex names follow torchvision's
- * module names. From a {@code .pth} file:
+ * Loads a PyTorch state dict into an armfer ResNet graph ({@link ResNet18}, {@link ResNet18Arm}, any
+ * {@link FerResNet}: BasicBlock and Bottleneck depths, whose {@code layer1.0.conv3}, {@code layer1.0.bn3} ... are
+ * torchvision's names too), DeSpaM's network ({@link DeSpaMNet}, named after its reference's modules; depthwise weights
+ * are permuted from PyTorch's {@code [C, 1, k, k]}) or any graph whose vertex names follow the PyTorch module names.
+ * The file is what {@code torch.save(model.state_dict(), path)} writes ({@code .pth}/{@code .pt}, read by
+ * {@link TorchPth} without Python; a training checkpoint's {@code model_state_dict}, as the ARM reference's
+ * {@code train_raf-db.py} saves it, or its {@code state_dict} too) or a {@code .npz} with one array per key, e.g.
+ * converted with
  * <pre>
  * import torch, numpy as np
- * sd = torch.load("resnet18-f37072fd.pth", map_location="cpu")
- * sd = sd.get("state_dict", sd)
- * np.savez("resnet18.npz", **{k: v.numpy() for k, v in sd.items()})
+ * ckpt = torch.load("epoch70_acc0.9055.pth", map_location="cpu")
+ * sd = ckpt.get("model_state_dict", ckpt.get("state_dict", ckpt))
+ * np.savez("arm-reference.npz", **{k: v.numpy() for k, v in sd.items()})
  * </pre>
+ * {@link WeightCache} fetches the registered {@link PretrainedWeights} and checks their SHA-256.
  * Two key sets are understood, and detected per key: torchvision's ({@code conv1.weight}, {@code bn1.running_mean},
  * {@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.weight}, ...) and the ARM reference
  * checkpoint's ({@code features.0.weight} = conv1, {@code features.1.*} = bn1, {@code features.4..7.*} = layer1..4,
@@ -48,8 +55,21 @@ import java.util.regex.Pattern;
  * shape mismatch fails with the key and both shapes, and nothing is changed in the graph. Layouts: convolution
  * weights are OIHW in both; dense weights are transposed ({@code [out, in]} -> {@code [in, out]}); BatchNorm's
  * running variance is stored as is, or as {@code log10(sqrt(var))} for a DL4J BatchNormalization with
- * {@code useLogStd}. The ARM reference has no running GAR: after import, SA runs in {@code GarMode.BATCH} as the
- * reference does, or calibrate it ({@link org.armfer.layers.GarCalibration}) for batch-independent predictions.
+ * {@code useLogStd}.
+ * <p>
+ * Class order: the ARM reference trains on RAF-DB with its labels minus one as class indices, so its {@code fc} rows are
+ * in RAF-DB's order (surprise, fear, disgust, happiness, sadness, anger, neutral), not armfer's canonical one (neutral,
+ * happiness, sadness, surprise, fear, disgust, anger). {@link ClassOrder#AUTO} (the default) recognises the reference's
+ * key set ({@code features.*} and {@code arm.*}) and reorders the rows to canonical on import
+ * ({@link #REFERENCE_RAF_TO_CANONICAL}); {@link ClassOrder#REFERENCE_RAF} and {@link ClassOrder#CANONICAL} say it
+ * explicitly. A torchvision key set ({@code conv1.*}, ...) keeps its rows as they are.
+ * <p>
+ * The ARM reference has no running GAR (it takes GAR from each batch, at test time too). After a plain {@link #load},
+ * SA's running GAR keeps its initial value 0, so in armfer's default {@code GarMode.RUNNING} SA adds nothing to the
+ * representation and the predictions are not the reference's. {@link #loadReference} makes the choice explicit:
+ * {@link GarAfterImport#BATCH} switches SA to {@code GarMode.BATCH}, the reference's behaviour (a prediction then
+ * depends on the other images in its batch), and {@link GarAfterImport#CALIBRATE} computes the running GAR over
+ * training images ({@link org.armfer.layers.GarCalibration}), after which predictions are batch-independent.
  */
 public final class TorchWeights {
 
@@ -71,26 +91,127 @@ public final class TorchWeights {
 
     private static final Pattern ARM_FEATURES = Pattern.compile("^features\\.(\\d+)\\.(.*)$");
 
+    /** The order of the classifier's rows in a state dict. */
+    public enum ClassOrder {
+        /**
+         * {@link #REFERENCE_RAF} for the ARM reference's key set ({@code features.*} and {@code arm.*}) with a 7-class
+         * classifier (the reference trains RAF-DB's 7), else {@link #CANONICAL}.
+         */
+        AUTO,
+        /** armfer's canonical order (neutral, happiness, sadness, surprise, fear, disgust, anger, contempt): rows kept. */
+        CANONICAL,
+        /**
+         * The ARM reference's RAF-DB order, RAF-DB's labels 1..7 minus 1: surprise, fear, disgust, happiness, sadness,
+         * anger, neutral; reordered to canonical on import (7 classes only).
+         */
+        REFERENCE_RAF
+    }
+
+    /** SA's GAR after importing a reference checkpoint (which has none). */
+    public enum GarAfterImport {
+        /** {@code GarMode.BATCH}: GAR from each batch, as the reference computes it; predictions depend on the batch. */
+        BATCH,
+        /** The running GAR computed over training images ({@code GarCalibration}); batch-independent predictions. */
+        CALIBRATE
+    }
+
+    /**
+     * For each row {@code r} of the reference's classifier (RAF-DB label {@code r + 1}), its canonical class:
+     * surprise 3, fear 4, disgust 5, happiness 1, sadness 2, anger 6, neutral 0.
+     */
+    public static final int[] REFERENCE_RAF_TO_CANONICAL = {3, 4, 5, 1, 2, 6, 0};
+
+    /** Whether {@code keys} are the ARM reference checkpoint's ({@code features.*} and {@code arm.*}, DataParallel's {@code module.} aside). */
+    public static boolean isReferenceCheckpoint(java.util.Collection<String> keys) {
+        boolean features = false, arm = false;
+        for (String key : keys) {
+            String k = key.startsWith("module.") ? key.substring("module.".length()) : key;
+            features |= k.startsWith("features.");
+            arm |= k.startsWith("arm.");
+        }
+        return features && arm;
+    }
+
+    /**
+     * Loads an ARM reference checkpoint (every parameter, {@link Scope#ALL}) into {@code graph} with the given class
+     * order, then sets SA's GAR as asked: {@link GarAfterImport#BATCH} switches every SharingAffinity layer to
+     * {@code GarMode.BATCH}; {@link GarAfterImport#CALIBRATE} keeps {@code GarMode.RUNNING} and calibrates the running
+     * GAR over {@code calibration} (training images, never the test set; reset before and after).
+     *
+     * @throws IllegalArgumentException as {@link #load}, or when CALIBRATE has no data or the graph has no SA layer
+     */
+    public static Report loadReference(ComputationGraph graph, Path file, ClassOrder order, GarAfterImport gar,
+                                       org.nd4j.linalg.dataset.api.iterator.DataSetIterator calibration) throws IOException {
+        if (gar == GarAfterImport.CALIBRATE && calibration == null) {
+            throw new IllegalArgumentException("GAR calibration needs training images to calibrate over (got none)");
+        }
+        Report r = load(graph, readStateDict(file), Scope.ALL, order, file.toString());
+        List<String> sa = org.armfer.layers.GarCalibration.sharingAffinityVertices(graph);
+        if (sa.isEmpty()) {
+            throw new IllegalArgumentException("The graph has no SharingAffinity layer: not an ARM model for " + file);
+        }
+        for (String v : sa) {
+            ((SharingAffinity) graph.getLayer(v).conf().getLayer()).setGarMode(gar == GarAfterImport.BATCH
+                    ? org.armfer.layers.GarMode.BATCH : org.armfer.layers.GarMode.RUNNING);
+        }
+        if (gar == GarAfterImport.CALIBRATE) {
+            org.armfer.layers.GarCalibration.calibrate(graph, calibration);
+        }
+        log.info("SA after importing {}: {}", file, gar == GarAfterImport.BATCH
+                ? "GarMode.BATCH (the reference's behaviour: each prediction depends on the other images in its batch)"
+                : "running GAR calibrated over the given images (GarMode.RUNNING: batch-independent predictions)");
+        return r;
+    }
+
     private TorchWeights() {
     }
 
-    /** Loads every parameter (strict). */
-    public static Report load(ComputationGraph graph, Path npz) throws IOException {
-        return load(graph, npz, Scope.ALL);
+    /** Loads every parameter (strict) from a {@code .npz}, {@code .pth} or {@code .pt} state dict. */
+    public static Report load(ComputationGraph graph, Path file) throws IOException {
+        return load(graph, file, Scope.ALL);
     }
 
     /** Loads the backbone only, e.g. ImageNet torchvision weights into ResNet18Arm (strict for the backbone). */
-    public static Report loadBackbone(ComputationGraph graph, Path npz) throws IOException {
-        return load(graph, npz, Scope.BACKBONE);
+    public static Report loadBackbone(ComputationGraph graph, Path file) throws IOException {
+        return load(graph, file, Scope.BACKBONE);
     }
 
-    public static Report load(ComputationGraph graph, Path npz, Scope scope) throws IOException {
-        Map<String, INDArray> file = Npz.read(npz);
-        return load(graph, file, scope, npz.toString());
+    /** Loads from a {@code .npz}, {@code .pth} or {@code .pt} file ({@link #readStateDict}). */
+    public static Report load(ComputationGraph graph, Path file, Scope scope) throws IOException {
+        return load(graph, file, scope, ClassOrder.AUTO);
+    }
+
+    /** Loads {@code scope} with the classifier rows in {@code order} (reordered to canonical; see {@link ClassOrder}). */
+    public static Report load(ComputationGraph graph, Path file, Scope scope, ClassOrder order) throws IOException {
+        return load(graph, readStateDict(file), scope, order, file.toString());
+    }
+
+    /**
+     * A state dict from a file, by its content: a PyTorch {@code torch.save} file ({@code .pth}/{@code .pt}, zip or
+     * legacy format; the state dict of a checkpoint too, see {@link TorchPth#readStateDict(Path)}) or a NumPy
+     * {@code .npz} with one array per key.
+     */
+    public static Map<String, INDArray> readStateDict(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IOException("No such weights file: " + file + " (a state dict as .npz, .pth or .pt)");
+        }
+        return TorchPth.isTorchFile(file) ? TorchPth.readStateDict(file) : Npz.read(file);
     }
 
     /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */
     public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, String source) {
+        return load(graph, state, scope, ClassOrder.AUTO, source);
+    }
+
+    /** As {@link #load(ComputationGraph, Map, Scope, String)}, with the classifier rows in {@code order}. */
+    public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, ClassOrder order,
+                              String source) {
+        ClassOrder resolved = order == ClassOrder.AUTO
+                ? (isReferenceCheckpoint(state.keySet()) && classifierRows(state) == REFERENCE_RAF_TO_CANONICAL.length
+                ? ClassOrder.REFERENCE_RAF : ClassOrder.CANONICAL) : order;
+        if (resolved == ClassOrder.REFERENCE_RAF && scope == Scope.ALL) {
+            state = toCanonicalOrder(state, source);
+        }
         List<String> problems = new ArrayList<>();
         Map<String, INDArray> toSet = new LinkedHashMap<>();   // "vertex_param" -> value in DL4J layout
         Map<String, String> origin = new LinkedHashMap<>();    // "vertex_param" -> file key
@@ -170,11 +291,52 @@ public final class TorchWeights {
         for (Map.Entry<String, INDArray> e : toSet.entrySet()) {
             graph.paramTable().get(e.getKey()).assign(e.getValue());
         }
-        Report r = new Report(origin, skipped, notInFile);
-        log.info("Loaded {} parameters from {} ({} keys skipped{})", origin.size(), source, skipped.size(),
-                notInFile.isEmpty() ? "" : "; running GAR not in the file: " + notInFile
-                        + " — use GarMode.BATCH or GarCalibration.calibrate for batch-independent predictions");
+        Report r = new Report(origin, skipped, notInFile, scope == Scope.ALL ? resolved : null);
+        log.info("Loaded {} parameters from {} ({} keys skipped{}{})", origin.size(), source, skipped.size(),
+                scope == Scope.ALL && resolved == ClassOrder.REFERENCE_RAF
+                        ? "; classifier rows reordered from the reference's RAF-DB order to canonical" : "",
+                notInFile.isEmpty() ? "" : "; not in the file, left at its initial value: " + notInFile
+                        + " (SA then adds nothing in GarMode.RUNNING: set GarMode.BATCH for the reference's batch-dependent"
+                        + " behaviour, or GarCalibration.calibrate over training images for batch-independent predictions;"
+                        + " TorchWeights.loadReference does either)");
         return r;
+    }
+
+    /** Rows of the state dict's classifier ({@code fc.weight}), -1 without one. */
+    private static long classifierRows(Map<String, INDArray> state) {
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            if (canonical(e.getKey()).equals("fc.weight")) {
+                return e.getValue().size(0);
+            }
+        }
+        return -1;
+    }
+
+    /** {@code state} with {@code fc.weight} rows and {@code fc.bias} entries moved from the reference's order to canonical. */
+    private static Map<String, INDArray> toCanonicalOrder(Map<String, INDArray> state, String source) {
+        Map<String, INDArray> out = new LinkedHashMap<>(state);
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            String name = canonical(e.getKey());
+            if (!name.equals("fc.weight") && !name.equals("fc.bias")) {
+                continue;
+            }
+            INDArray v = e.getValue();
+            if (v.size(0) != REFERENCE_RAF_TO_CANONICAL.length) {
+                throw new IllegalArgumentException(source + ": '" + e.getKey() + "' has " + v.size(0) + " classes; the"
+                        + " reference's RAF-DB order has 7 (use ClassOrder.CANONICAL for a checkpoint in canonical order)");
+            }
+            INDArray moved = v.dup('c');
+            for (int r = 0; r < REFERENCE_RAF_TO_CANONICAL.length; r++) {
+                int c = REFERENCE_RAF_TO_CANONICAL[r];
+                if (v.rank() == 1) {
+                    moved.putScalar(c, v.getDouble(r));
+                } else {
+                    moved.putRow(c, v.getRow(r));
+                }
+            }
+            out.put(e.getKey(), moved);
+        }
+        return out;
     }
 
     /** Whether a vertex is part of torchvision's ResNet trunk: conv1, bn1, layer1-4 (what a backbone load sets). */
@@ -226,7 +388,9 @@ public final class TorchWeights {
                 }
             } else if (DefaultParamInitializer.WEIGHT_KEY.equals(param)) {
                 torch = "weight";
-                if (layer instanceof FeedForwardLayer && v.rank() == 2) {
+                if (layer instanceof DepthwiseConvolution2D) {
+                    v = v.permute(2, 3, 0, 1).dup('c'); // [k, k, C, 1] -> PyTorch's [C, 1, k, k]
+                } else if (layer instanceof FeedForwardLayer && v.rank() == 2) {
                     v = v.transpose().dup('c');
                 }
             } else if (DefaultParamInitializer.BIAS_KEY.equals(param)) {
@@ -280,6 +444,10 @@ public final class TorchWeights {
                     return new Target(BatchNormalizationParamInitializer.GLOBAL_VAR, v, false);
                 default: return null;
             }
+        }
+        if (layer instanceof DepthwiseConvolution2D && "weight".equals(torchParam)) {
+            // PyTorch's depthwise Conv2d(groups = C): [C, 1, k, k]; DL4J's DepthwiseConvolution2D: [k, k, C, 1]
+            return new Target(DefaultParamInitializer.WEIGHT_KEY, v.rank() == 4 ? v.permute(2, 3, 0, 1).dup('c') : v, true);
         }
         if (layer instanceof ConvolutionLayer || layer instanceof DeAlbino) {
             switch (torchParam) {
@@ -336,11 +504,21 @@ public final class TorchWeights {
         private final Map<String, String> loaded;
         private final List<String> skipped;
         private final List<String> notInFile;
+        private final ClassOrder classOrder;
 
-        Report(Map<String, String> loaded, List<String> skipped, List<String> notInFile) {
+        Report(Map<String, String> loaded, List<String> skipped, List<String> notInFile, ClassOrder classOrder) {
             this.loaded = loaded;
             this.skipped = skipped;
             this.notInFile = notInFile;
+            this.classOrder = classOrder;
+        }
+
+        /**
+         * The order the file's classifier rows were read in (CANONICAL or REFERENCE_RAF, AUTO resolved); null when the
+         * classifier was not loaded (a backbone load).
+         */
+        public ClassOrder classOrder() {
+            return classOrder;
         }
 
         /** Graph parameter ("vertex_param") -> file key, in file order. */

@@ -19,8 +19,13 @@ final class PyTorchReference {
 
     /** Writes weights.npz and io.npz for {@code mode} into {@code dir}; fails with what to install when torch is missing. */
     static void make(String mode, Path dir, int seed) throws IOException, InterruptedException {
-        Path script = dir.resolve("make_reference.py");
-        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/make_reference.py")) {
+        make("make_reference.py", mode, dir, seed);
+    }
+
+    /** As {@link #make(String, Path, int)} with another script of the test resources' {@code parity/} folder. */
+    static void make(String scriptName, String mode, Path dir, int seed) throws IOException, InterruptedException {
+        Path script = dir.resolve(scriptName);
+        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/" + scriptName)) {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         if (!new File(PYTHON).canExecute()) {
@@ -32,6 +37,31 @@ final class PyTorchReference {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("PyTorch reference script failed (exit " + p.exitValue() + "). If torch is missing: "
+                    + "apt-get install -y python3-torch python3-torchvision\n" + output);
+        }
+    }
+
+    /**
+     * Runs another test-resource script {@code /parity/<script>} with Debian's python3-torch: {@code python3 script dir args...}.
+     */
+    static void run(String script, Path dir, String... args) throws IOException, InterruptedException {
+        Path file = dir.resolve(script);
+        try (InputStream in = PyTorchReference.class.getResourceAsStream("/parity/" + script)) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource /parity/" + script);
+            }
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!new File(PYTHON).canExecute()) {
+            throw new IllegalStateException("PyTorch parity tests need " + PYTHON + " with torch and torchvision: "
+                    + "apt-get install -y python3-torch python3-torchvision (./run-tests and .ci/run install them)");
+        }
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(PYTHON, file.toString(), dir.toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(script + " failed (exit " + p.exitValue() + "). If torch is missing: "
                     + "apt-get install -y python3-torch python3-torchvision\n" + output);
         }
     }

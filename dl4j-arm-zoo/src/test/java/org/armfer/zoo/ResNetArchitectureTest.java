@@ -48,7 +48,7 @@ class ResNetArchitectureTest {
 
     @Test
     void depth18IsBasicBlocksTwoPerStage() {
-        assertEquals(ResNetDepth.Block.BASIC, ResNetDepth.RESNET18.block());
+        assertEquals(ResNetBlock.BASIC, ResNetDepth.RESNET18.block());
         ComputationGraphConfiguration conf = ResNet18.builder().numClasses(1000).build().graphBuilder().build();
         int[] expectedBlocks = {2, 2, 2, 2};
         for (int stage = 1; stage <= 4; stage++) {
@@ -68,10 +68,59 @@ class ResNetArchitectureTest {
     }
 
     @Test
+    void bottleneckDepthsAreTorchvisionV15() {
+        int[][] blocks = {{3, 4, 6, 3}, {3, 4, 23, 3}, {3, 8, 36, 3}};
+        int[] depths = {50, 101, 152};
+        for (int d = 0; d < depths.length; d++) {
+            String ctx = "resnet" + depths[d];
+            assertEquals(ResNetBlock.BOTTLENECK, ResNetDepth.of(depths[d]).block(), ctx);
+            ComputationGraphConfiguration conf = ResNet.builder().depth(depths[d]).numClasses(1000).build().conf();
+            for (int stage = 1; stage <= 4; stage++) {
+                assertTrue(conf.getVertices().containsKey("layer" + stage + "." + (blocks[d][stage - 1] - 1) + ".conv3"), ctx);
+                assertFalse(conf.getVertices().containsKey("layer" + stage + "." + blocks[d][stage - 1] + ".conv1"), ctx);
+                String first = "layer" + stage + ".0";
+                // 1x1, 3x3 with the stage's stride (v1.5: on the 3x3, not the first 1x1), 1x1 to 4 x width
+                assertArrayEquals(new int[]{1, 1}, convKernel(conf, first + ".conv1"), first);
+                assertArrayEquals(new int[]{1, 1}, conv(conf, first + ".conv1").getStride(), first);
+                assertArrayEquals(new int[]{3, 3}, convKernel(conf, first + ".conv2"), first);
+                int stride = stage == 1 ? 1 : 2;
+                assertArrayEquals(new int[]{stride, stride}, conv(conf, first + ".conv2").getStride(), first);
+                assertEquals((64L << (stage - 1)) * 4, conv(conf, first + ".conv3").getNOut(), first);
+                assertArrayEquals(new int[]{stride, stride}, conv(conf, first + ".downsample.0").getStride(),
+                        first + ": every stage's first block projects (layer1: 64 -> 256 channels)");
+                assertTrue(conf.getVertices().containsKey(first + ".bn3") && conf.getVertices().containsKey(first + ".relu3"), first);
+                assertFalse(conf.getVertices().containsKey("layer" + stage + ".1.downsample.0"), ctx + ": identity shortcuts after");
+            }
+            assertEquals(List.of("layer4." + (blocks[d][3] - 1) + ".relu3"), conf.getVertexInputs().get(FerResNet.TO_NCHW), ctx);
+        }
+    }
+
+    /** Trainable parameters of a configuration, without initialising it (BatchNorm: gamma and beta of its four). */
+    static long trainable(ComputationGraphConfiguration conf) {
+        long n = 0;
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex) {
+                org.deeplearning4j.nn.conf.NeuralNetConfiguration nc = ((LayerVertex) v).getLayerConf();
+                long p = nc.getLayer().initializer().numParams(nc);
+                n += nc.getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization ? p / 2 : p;
+            }
+        }
+        return n;
+    }
+
+    private static ConvolutionLayer conv(ComputationGraphConfiguration conf, String name) {
+        return (ConvolutionLayer) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
+    }
+
+    @Test
     void parameterCountsEqualTorchvision() {
         // torchvision: sum(p.numel() for p in resnet18().parameters()) == 11,689,512; resnet34: 21,797,672
         assertEquals(11_689_512L, trainable(ResNet18.builder().numClasses(1000).build().init()));
-        assertEquals(21_797_672L, trainable(ResNet.builder().depth(34).numClasses(1000).build().init()));
+        assertEquals(21_797_672L, trainable(ResNet.builder().depth(34).numClasses(1000).build().conf()));
+        // torchvision 0.14's ResNet50/101/152_Weights meta "num_params"
+        assertEquals(25_557_032L, trainable(ResNet.builder().depth(50).numClasses(1000).build().conf()));
+        assertEquals(44_549_160L, trainable(ResNet.builder().depth(101).numClasses(1000).build().conf()));
+        assertEquals(60_192_808L, trainable(ResNet.builder().depth(152).numClasses(1000).build().conf()));
     }
 
     @Test
@@ -107,7 +156,13 @@ class ResNetArchitectureTest {
         assertEquals(512 * 25, ResNet.builder().armBlocks("DA").build().classifierInputs(), "DA alone: 3x3 kernel on 7x7");
         assertEquals(49, ResNet.builder().armBlocks("SA").build().classifierInputs());
         assertEquals(512, ResNet18.builder().build().classifierInputs());
-        assertEquals("resnet18-arm-fa+da+sa", ResNet18Arm.builder().build().modelName());
+        assertEquals("resnet18-arm", ResNet18Arm.builder().build().modelName());
+        // Bottleneck ResNets: 2048x7x7 at 224, the paper's 2 channels with r = 32, its 32/8 scaled to the 224 side
+        FerModel r50 = FerModels.builder("resnet50-arm").build();
+        assertArrayEquals(new long[]{2048, 7, 7}, r50.featureMapShape());
+        assertEquals(ArmModule.builder().blockSize(32).kernelSize(64).stride(16).build(), r50.armModule());
+        assertEquals(121, r50.classifierInputs());
+        assertEquals(2048, ResNet.builder().depth(152).build().classifierInputs());
     }
 
     /**
@@ -139,16 +194,19 @@ class ResNetArchitectureTest {
     void nonsenseIsRejectedWithTheAllowedValues() {
         assertEquals("numClasses must be > 0, got 0",
                 assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(0)).getMessage());
-        assertEquals("Unsupported ResNet depth 50; allowed: [18, 34]",
-                assertThrows(IllegalArgumentException.class, () -> ResNet.builder().depth(50)).getMessage());
+        assertEquals("Unsupported ResNet depth 60; allowed: [18, 34, 50, 101, 152]",
+                assertThrows(IllegalArgumentException.class, () -> ResNet.builder().depth(60)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().inputShape(2, 48, 48).build())
                 .getMessage().contains("channels must be 1 (gray) or 3"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().armBlocks("FA+XY"))
                 .getMessage().contains("Unknown ARM block 'XY'"));
         String tooSmall = assertThrows(IllegalArgumentException.class,
-                () -> ResNet18Arm.builder().inputSize(32).arm(ArmModule.builder().build()).build()).getMessage();
-        assertEquals("ARM FA+DA+SA does not fit a 32x32 input (ResNet-18 feature map 512x1x1): kernelSize 32 is larger than the"
-                + " arranged feature map 16x16 (input 512x1x1, blockSize 16); allowed: 1 <= kernelSize <= 16", tooSmall);
+                () -> ResNet18Arm.builder().inputSize(32).arm(ArmModule.builder().kernelSize(32).stride(8).build()).build())
+                .getMessage();
+        assertEquals("ARM FA+DA+SA does not fit a 32x32 input (resnet18-arm feature map 512x1x1): kernelSize 32 is larger than"
+                + " the arranged feature map 16x16 (input 512x1x1, blockSize 16); allowed: 1 <= kernelSize <= 16", tooSmall);
+        // the default geometry adapts instead: k = round(32·16/112) = 5
+        assertEquals(5, ResNet18Arm.builder().inputSize(32).build().armModule().getKernelSize());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().weightDecay(-1))
                 .getMessage().contains("weightDecay must be a finite number >= 0"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT))

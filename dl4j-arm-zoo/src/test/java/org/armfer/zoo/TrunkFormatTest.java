@@ -113,11 +113,15 @@ class TrunkFormatTest {
     @Test
     void variantsThatReadStageOutputsKeepNchw() {
         FerResNet dsm = ResNet18.builder().numClasses(7).inputSize(48)
-                .dsm(DecomposedSpatialModulator.builder().build()).build();
+                .after("layer2", DecomposedSpatialModulator.builder().build()).build();
         assertEquals(CNN2DFormat.NCHW, dsm.getTrunkFormat());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResNet18.builder().numClasses(7)
-                .inputSize(48).dsm(DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
+                .inputSize(48).after("layer2", DecomposedSpatialModulator.builder().build()).trunkFormat(CNN2DFormat.NHWC).build());
         assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
+        // a block in front of the stem reads the NCHW input and leaves the trunk NHWC
+        assertEquals(CNN2DFormat.NHWC, FerModels.builder("resnet18-resizer").inputSize(48).build() instanceof FerResNet r
+                ? r.getTrunkFormat() : null);
+        assertEquals(CNN2DFormat.NCHW, ((FerResNet) FerModels.builder("resnet18-rarn").build()).getTrunkFormat());
     }
 
     /** {x, y}: {@code n} random 3x48x48 images (seed {@code seed}) and one-hot labels of classes 0, 2, 4, ... mod 7. */

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code armfer}: train, evaluate and search ARM models for facial expression recognition with Deeplearning4j.
- * Exit codes: 0 success, 1 failure while running, 2 usage error (bad flag or value).
+ * Exit codes: 0 success, 1 failure while running, 2 usage error (bad flag or value), 3 {@code evaluate} found
+ * batch-dependent predictions. Error messages are printed cut to {@value #MAX_MESSAGE} characters (a value from a
+ * file or the command line may be huge), control characters escaped.
  */
 @Command(name = "armfer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Amend Representation Module (ARM) for facial expression recognition on Deeplearning4j.",
@@ -41,19 +43,36 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    /** The most characters of an error message printed. */
+    public static final int MAX_MESSAGE = 2000;
+
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
-                    || ex instanceof IllegalStateException) {
+                    || ex instanceof IllegalStateException || ex instanceof java.io.UncheckedIOException) {
                 commandLine.getErr().println(commandLine.getColorScheme().errorText("armfer " + commandLine.getCommandName()
-                        + ": " + ex.getMessage()));
+                        + ": " + cut(ex.getMessage())));
                 org.slf4j.LoggerFactory.getLogger(Main.class).debug("failure", ex);
                 return 1;
             }
             throw ex;
         });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            java.io.PrintWriter err = c.getErr();
+            err.println(c.getColorScheme().errorText(cut(ex.getMessage())));
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+                c.usage(err, c.getColorScheme());
+            }
+            return c.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return cl;
+    }
+
+    /** {@code message} cut to {@link #MAX_MESSAGE} characters, control characters escaped, line breaks kept. */
+    static String cut(String message) {
+        return org.armfer.io.Excerpt.ofMessage(message == null ? "(no message)" : message, MAX_MESSAGE);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.armfer.hyperparam;
 
+import org.armfer.train.Metrics;
 import org.deeplearning4j.arbiter.scoring.impl.BaseNetScoreFunction;
 import org.deeplearning4j.datasets.iterator.MultiDataSetWrapperIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -17,7 +18,8 @@ import java.util.Objects;
  * does not depend on how the validation data is batched.
  * <p>
  * {@link ArmTaskCreator} evaluates each candidate once and records both accuracies; with this score function it takes the
- * score from that same pass ({@link #score(ValidationScores)}) instead of evaluating again.
+ * score from that same pass ({@link #score(Metrics)}) instead of evaluating again. The accuracies are armfer's one
+ * implementation ({@link Metrics}); data that yields no example is an error, not a score.
  */
 public class AccuracyScoreFunction extends BaseNetScoreFunction {
 
@@ -41,14 +43,23 @@ public class AccuracyScoreFunction extends BaseNetScoreFunction {
         return metric;
     }
 
-    /** The score of already computed accuracies. */
-    public double score(ValidationScores scores) {
+    /**
+     * The score of already computed metrics.
+     *
+     * @throws IllegalStateException when they hold no example
+     */
+    public double score(Metrics scores) {
+        scores.requireExamples("validation");
         return metric == Metric.WEIGHTED ? scores.weightedAccuracy() : scores.unweightedAccuracy();
+    }
+
+    private double score(Evaluation eval) {
+        return score(Metrics.of(eval));
     }
 
     @Override
     public double score(MultiLayerNetwork net, DataSetIterator iterator) {
-        return score(ValidationScores.of(net.evaluate(iterator)));
+        return score((Evaluation) net.evaluate(iterator));
     }
 
     @Override
@@ -58,12 +69,12 @@ public class AccuracyScoreFunction extends BaseNetScoreFunction {
 
     @Override
     public double score(ComputationGraph graph, DataSetIterator iterator) {
-        return score(ValidationScores.of(graph.<Evaluation>evaluate(iterator)));
+        return score(graph.<Evaluation>evaluate(iterator));
     }
 
     @Override
     public double score(ComputationGraph graph, MultiDataSetIterator iterator) {
-        return score(ValidationScores.of(graph.<Evaluation>evaluate(iterator)));
+        return score(graph.<Evaluation>evaluate(iterator));
     }
 
     @Override

@@ -74,6 +74,8 @@ public final class ArmGraphSpace extends AbstractParameterSpace<ArmCandidate> {
             return ArmCandidate.invalid(p, null, numEpochs, e.getMessage());
         }
         try {
+            // resolved once on the factory's map: the candidate records (and best.json keeps) every setting explicit
+            m = m.resolve(map[0], map[1], map[2]);
             features = m.numFeatures(map[0], map[1], map[2]);
         } catch (IllegalArgumentException e) {
             return ArmCandidate.invalid(p, m, numEpochs, e.getMessage());

@@ -12,8 +12,8 @@ import java.util.Set;
  * ArmLayerSpace#module(ArmHyperparameters)} turns a possible one into an {@link org.armfer.layers.ArmModule}.
  *
  * @param blocks          the ARM blocks, as {@link org.armfer.layers.ArmBlock#format} writes them ("FA+DA+SA", "DA")
- * @param kernelSize      DA kernel size k
- * @param stride          DA stride s: the drawn stride, or {@code round(strideRatio · k)}
+ * @param kernelSize      DA kernel size k, or 0: derived from the feature map ({@link org.armfer.layers.ArmModule#AUTO})
+ * @param stride          DA stride s: the drawn stride, or {@code round(strideRatio · k)}; 0: derived from the map
  * @param strideRatio     the drawn s/k ratio, or NaN when the stride was drawn directly
  * @param lambda          SA's λ (initial value when learnable, else fixed)
  * @param learnableLambda whether λ is trained
@@ -35,7 +35,8 @@ public record ArmHyperparameters(String blocks, int kernelSize, int stride, doub
         Set<ArmBlock> set = ArmBlock.parseSet(blocks);
         StringBuilder sb = new StringBuilder(blocks);
         if (set.contains(ArmBlock.DA)) {
-            sb.append(" k=").append(kernelSize).append(" s=").append(stride);
+            sb.append(" k=").append(kernelSize > 0 ? Integer.toString(kernelSize) : "auto")
+                    .append(" s=").append(stride > 0 ? Integer.toString(stride) : "auto");
             if (strideFromRatio()) {
                 sb.append(String.format(Locale.ROOT, " (%.2fk)", strideRatio));
             }

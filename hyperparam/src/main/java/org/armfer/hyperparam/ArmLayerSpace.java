@@ -58,7 +58,12 @@ public final class ArmLayerSpace extends AbstractParameterSpace<ArmModule> {
 
     private ArmLayerSpace(Builder b) {
         this.base = b.base;
+        // a setting the base leaves AUTO (derived from the feature map) stays AUTO (0) unless searched
         this.kernelSize = b.kernelSize != null ? b.kernelSize : new FixedValue<>(b.base.getKernelSize());
+        if (b.strideRatio != null && b.kernelSize == null && b.base.getKernelSize() == ArmModule.AUTO) {
+            throw new IllegalArgumentException("strideRatio needs a kernel size to multiply: set kernelSize(...) in the space"
+                    + " or the base (the base's kernel size is derived from the feature map)");
+        }
         if (b.strideRatio != null) {
             this.stride = null;
             this.strideRatio = b.strideRatio;
@@ -107,12 +112,13 @@ public final class ArmLayerSpace extends AbstractParameterSpace<ArmModule> {
     }
 
     /**
-     * The ARM for a drawn point: the base with the point's settings.
+     * The ARM for a drawn point: the base with the point's settings (a kernel size or stride of 0 is
+     * {@link ArmModule#AUTO}: derived from the feature map, as the base leaves it).
      *
      * @throws IllegalArgumentException when a setting is out of its domain (stride below 1, kernel below 1, ...)
      */
     public ArmModule module(ArmHyperparameters p) {
-        if (p.stride() < 1) {
+        if (p.stride() < (p.strideFromRatio() ? 1 : 0)) {
             throw new IllegalArgumentException("stride " + p.stride() + (p.strideFromRatio()
                     ? " (= round(strideRatio " + p.strideRatio() + " x kernelSize " + p.kernelSize() + "))" : "")
                     + " must be >= 1" + (p.strideFromRatio() ? "; raise the stride ratio or the kernel size" : ""));
@@ -256,6 +262,12 @@ public final class ArmLayerSpace extends AbstractParameterSpace<ArmModule> {
         /** The ARM blocks, e.g. "DA" for the paper's Figure 6 sweep, "FA+DA+SA" (default). */
         public Builder blocks(String spec) {
             this.base = base.toBuilder().blocks(spec).build();
+            return this;
+        }
+
+        /** Whether every candidate has the BatchNorm after DA (the base's setting; the reference has one before SA). */
+        public Builder batchNorm(boolean on) {
+            this.base = base.toBuilder().batchNorm(on).build();
             return this;
         }
 

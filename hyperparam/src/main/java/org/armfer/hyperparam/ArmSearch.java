@@ -1,6 +1,10 @@
 package org.armfer.hyperparam;
 
 import org.armfer.layers.ArmBlock;
+import org.armfer.layers.ArmGeometry;
+import org.armfer.train.ModelCard;
+import org.armfer.train.Recipe;
+import org.armfer.train.WeightDecayMode;
 import org.armfer.layers.ArmModule;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
@@ -39,7 +43,7 @@ import java.util.function.Supplier;
 /**
  * The ready-made ARM searches, run with Arbiter. Two kinds:
  * <ul>
- *   <li>{@link Kind#SWEEP}: the paper's Figure 6. DA alone (with its BatchNorm; no FA, no SA) on ResNet-18's final
+ *   <li>{@link Kind#SWEEP}: the paper's Figure 6. DA alone (no BatchNorm, as §4.5; no FA, no SA) on ResNet-18's final
  *       feature map, stride 1, every kernel size in a range (default 1 to the map's side: 1..7 at 224x224 input, 1..2 at
  *       48x48), as an Arbiter grid search ({@code GridSearchCandidateGenerator}, in order).</li>
  *   <li>{@link Kind#RANDOM}: full ARM (FA+DA+SA), an Arbiter random search ({@code RandomSearchGenerator}) over the DA
@@ -66,8 +70,11 @@ import java.util.function.Supplier;
  * }</pre>
  * Instead of ready iterators, {@link Builder#data(SearchData)} takes a factory that is asked for each split with the
  * search's {@link Builder#batchSize batch size}, {@link Builder#inputSize image size} and seed.
- * Each candidate is trained for the given epochs and evaluated once on the validation data in inference mode (batch
- * independent: SA's running GAR in {@link org.armfer.layers.GarMode#RUNNING}, BatchNorm's running statistics).
+ * Each candidate is trained for the given epochs through armfer's one training loop ({@code org.armfer.train.Trainer};
+ * a {@link Builder#recipe recipe} sets its optimiser, schedule, weight decay and accumulation) and evaluated once on
+ * the validation data in inference mode (batch independent: SA's running GAR in
+ * {@link org.armfer.layers.GarMode#RUNNING}, BatchNorm's running statistics). Nothing here reads a test split: the
+ * validation data is what ranks the candidates.
  * Weighted accuracy (correct / total) and unweighted accuracy (mean per-class recall) are both recorded; the score is
  * the one chosen with {@link Builder#scoreMetric} (weighted by default) or any Arbiter score function.
  * <p>
@@ -118,11 +125,16 @@ public final class ArmSearch {
     // ------------------------------------------------------------------------------------------------ spaces
 
     /**
-     * The paper's Figure 6 sweep: DA alone (BatchNorm after it, as in the reference), stride 1, kernel sizes
-     * {@code kMin..kMax}.
+     * The paper's Figure 6 sweep (§4.5): DA alone in place of GAP, stride 1, kernel sizes {@code kMin..kMax}, no
+     * BatchNorm (the paper names none there; {@link #sweepSpace(int, int, boolean)} adds one).
      */
     public static ArmLayerSpace sweepSpace(int kMin, int kMax) {
-        return ArmLayerSpace.builder().blocks("DA").kernelSize(kMin, kMax).stride(1).build();
+        return sweepSpace(kMin, kMax, false);
+    }
+
+    /** The Figure 6 sweep with ({@code batchNorm}) or without the BatchNorm after DA. */
+    public static ArmLayerSpace sweepSpace(int kMin, int kMax, boolean batchNorm) {
+        return ArmLayerSpace.builder().blocks("DA").batchNorm(batchNorm).kernelSize(kMin, kMax).stride(1).build();
     }
 
     /** The sweep over every kernel size that fits a feature map: 1 to its smaller side. */
@@ -155,7 +167,7 @@ public final class ArmSearch {
     }
 
     static int[] defaultRandomKernelRange(long[] featureMap) {
-        int r = ArmModule.builder().build().blockSizeFor(featureMap[0]);
+        int r = ArmGeometry.defaultBlockSize(featureMap[0]);
         long side = Math.min(featureMap[1], featureMap[2]) * r;
         int kMin = (int) Math.max(2, Math.round(side / 14.0));
         int kMax = (int) Math.max(kMin, Math.round(side / 2.0));
@@ -204,7 +216,7 @@ public final class ArmSearch {
 
         ScoreFunction scoreFunction = b.scoreFunction != null ? b.scoreFunction : new AccuracyScoreFunction(b.scoreMetric);
         BestModelSaver saver = new BestModelSaver(out.resolve(SearchReport.BEST_MODEL), scoreFunction.minimize(),
-                b.saveUpdater, b.saveAllModels ? new FileModelSaver(out.resolve("models").toFile()) : null);
+                b.saveUpdater, b.saveAllModels ? new FileModelSaver(out.resolve("models").toFile()) : null, b.card);
         List<TerminationCondition> termination = new ArrayList<>();
         termination.add(new MaxCandidatesCondition(candidates));
         termination.add(new GeneratorExhaustedCondition());
@@ -222,7 +234,7 @@ public final class ArmSearch {
 
         log.info("ARM {} search: {} candidates of {} on {}, {} epoch(s) each, score {}, output {}", b.kind, candidates,
                 armSpace, model.describe(), b.epochs, scoreFunction, out);
-        Runner runner = new Runner(config);
+        Runner runner = new Runner(config, new ArmTaskCreator(b.weightDecayMode, b.weightDecay, b.accumulate, b.seed, b.backbone));
         SearchRecorder recorder = new SearchRecorder(candidates, scoreFunction.minimize(), b.progress);
         runner.addListeners(recorder);
         try {
@@ -284,8 +296,8 @@ public final class ArmSearch {
      * pool that Arbiter beta7 creates for its completion callbacks and never shuts down closed after the search.
      */
     private static final class Runner extends LocalOptimizationRunner {
-        Runner(OptimizationConfiguration config) {
-            super(1, config, new ArmTaskCreator());
+        Runner(OptimizationConfiguration config, ArmTaskCreator tasks) {
+            super(1, config, tasks);
         }
 
         void close() {
@@ -384,8 +396,66 @@ public final class ArmSearch {
         private boolean saveAllModels;
         private boolean saveUpdater;
         private PrintStream progress;
+        private WeightDecayMode weightDecayMode;
+        private double weightDecay;
+        private int accumulate = 1;
+        private ModelCard card;
+        private Path backbone;
 
         private Builder() {
+        }
+
+        /** Torchvision ImageNet weights (.npz) every candidate's backbone starts from (default: none, from scratch). */
+        public Builder backbone(Path npz) {
+            this.backbone = npz;
+            return this;
+        }
+
+        /**
+         * Trains every candidate with {@code recipe}: its updater (optimiser, learning rate and schedule), epochs,
+         * micro-batch size, input size, weight decay and its mode, and gradient accumulation, and the default
+         * network's depth from its model name ({@code resnet34*}: 34). Augmentation and MRR belong to the data
+         * ({@link #data}).
+         */
+        public Builder recipe(Recipe recipe) {
+            recipe.checked();
+            updater(recipe.updater());
+            epochs(recipe.epochs());
+            batchSize(recipe.microBatch());
+            inputSize(recipe.inputSize());
+            weightDecay(recipe.weightDecayMode(), recipe.weightDecay());
+            accumulate(recipe.accumulate());
+            return depth(recipe.model().startsWith("resnet34") ? 34 : 18);
+        }
+
+        /** Sets {@code mode} with {@code coefficient} on every candidate's configuration (default: the candidate's own). */
+        public Builder weightDecay(WeightDecayMode mode, double coefficient) {
+            if (mode == null || !(coefficient >= 0) || Double.isInfinite(coefficient)) {
+                throw new IllegalArgumentException("weight decay needs a mode and a finite coefficient >= 0; got " + mode
+                        + ", " + coefficient);
+            }
+            this.weightDecayMode = mode;
+            this.weightDecay = coefficient;
+            return this;
+        }
+
+        /** Micro-batches whose gradients are summed into one update (default 1: none). */
+        public Builder accumulate(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("accumulate must be >= 1, got " + n);
+            }
+            this.accumulate = n;
+            return this;
+        }
+
+        /**
+         * The model card {@value SearchReport#BEST_MODEL} gets (labels, input, dataset, recipe), completed with the
+         * best candidate's ARM and validation accuracies, so that {@code armfer evaluate} and {@code predict} take it.
+         * Default: none (a plain DL4J model file).
+         */
+        public Builder card(ModelCard card) {
+            this.card = card;
+            return this;
         }
 
         /** SWEEP (grid over the kernel size, Figure 6) or RANDOM (default). */
@@ -650,6 +720,11 @@ public final class ArmSearch {
             c.saveAllModels = saveAllModels;
             c.saveUpdater = saveUpdater;
             c.progress = progress;
+            c.weightDecayMode = weightDecayMode;
+            c.weightDecay = weightDecay;
+            c.accumulate = accumulate;
+            c.card = card;
+            c.backbone = backbone;
             return c;
         }
     }

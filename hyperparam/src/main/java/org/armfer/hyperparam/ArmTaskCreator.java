@@ -12,8 +12,15 @@ import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.armfer.train.Evaluation;
+import org.armfer.train.LocalFitter;
+import org.armfer.train.Metrics;
+import org.armfer.train.Trainer;
+import org.armfer.train.TrainingData;
+import org.armfer.train.WeightDecayMode;
+import org.deeplearning4j.datasets.iterator.MultiDataSetWrapperIterator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,9 +36,11 @@ import java.util.concurrent.Callable;
  * Arbiter {@link TaskCreator} for {@link ArmGraphSpace} candidates. For each candidate it
  * <ol>
  *   <li>records an invalid one (impossible geometry) without training it, with its reason;</li>
- *   <li>otherwise builds the network, trains it for the candidate's epochs on fresh training data, evaluates it once on
- *       the validation data in inference mode (batch-independent: SA's running GAR, BatchNorm's running statistics) and
- *       records both weighted and unweighted accuracy;</li>
+ *   <li>otherwise builds the network (with the search's weight-decay mode set on it, {@link WeightDecayMode}), trains
+ *       it for the candidate's epochs on fresh training data through armfer's one training loop ({@link Trainer}, with
+ *       the search's gradient accumulation), evaluates it once on the validation data in inference mode
+ *       (batch-independent: SA's running GAR, BatchNorm's running statistics) and records both weighted and unweighted
+ *       accuracy ({@link Metrics});</li>
  *   <li>scores it: from that same evaluation with an {@link AccuracyScoreFunction}, or by calling any other Arbiter
  *       {@link ScoreFunction} (e.g. {@code EvaluationScoreFunction});</li>
  *   <li>hands the model to the configuration's {@link ResultSaver};</li>
@@ -48,8 +57,36 @@ public class ArmTaskCreator implements TaskCreator {
 
     private static final Logger log = LoggerFactory.getLogger(ArmTaskCreator.class);
 
-    /** No-argument constructor: Arbiter's {@code TaskCreatorProvider} instantiates the default task creator by class. */
+    private final WeightDecayMode weightDecayMode;
+    private final double weightDecay;
+    private final int accumulate;
+    private final long seed;
+    private final java.nio.file.Path backbone;
+
+    /**
+     * No-argument constructor: Arbiter's {@code TaskCreatorProvider} instantiates the default task creator by class.
+     * Candidates train with their configuration as built (its own weight decay), without accumulation.
+     */
     public ArmTaskCreator() {
+        this(null, 0, 1, 42, null);
+    }
+
+    /**
+     * @param weightDecayMode set on each candidate's configuration with {@code weightDecay} (null: keep the candidate's)
+     * @param accumulate      micro-batches summed into one update (1: none)
+     * @param seed            seeds ND4J's RNG per epoch, as {@code armfer train} does
+     * @param backbone        torchvision ImageNet weights (.npz) every candidate starts from, or null
+     */
+    public ArmTaskCreator(WeightDecayMode weightDecayMode, double weightDecay, int accumulate, long seed,
+                          java.nio.file.Path backbone) {
+        if (accumulate < 1) {
+            throw new IllegalArgumentException("accumulate must be >= 1; got " + accumulate);
+        }
+        this.weightDecayMode = weightDecayMode;
+        this.weightDecay = weightDecay;
+        this.accumulate = accumulate;
+        this.seed = seed;
+        this.backbone = backbone;
     }
 
     @Override
@@ -165,29 +202,64 @@ public class ArmTaskCreator implements TaskCreator {
     }
 
     private OptimizationResult train(Candidate candidate, ArmCandidate c, TaskData data, ScoreFunction scoreFunction,
-                                     List<StatusListener> listeners, IOptimizationRunner runner, long t0, long startMs) {
+                                     List<StatusListener> listeners, IOptimizationRunner runner, long t0, long startMs)
+            throws java.io.IOException {
         int index = candidate.getIndex();
         double[] flat = candidate.getFlatParameters();
         int epochs = c.getNumEpochs();
-        ComputationGraph net = new ComputationGraph(c.getConfiguration());
+        ComputationGraphConfiguration conf = c.getConfiguration();
+        if (weightDecayMode != null) {
+            conf = weightDecayMode.apply(conf.clone(), weightDecay);
+        }
+        ComputationGraph net = new ComputationGraph(conf);
         net.init();
-
-        Object trainData = data.train();
-        rewind(trainData); // a supplier may hand out one shared, partly read iterator
-        CandidateInfo running = new CandidateInfo(index, CandidateStatus.Running, null, startMs, startMs, null, flat, null);
-        for (int epoch = 1; epoch <= epochs; epoch++) {
-            fitEpoch(net, trainData, epoch, epochs);
-            if (listeners != null) {
-                for (StatusListener l : listeners) {
-                    l.onCandidateIteration(running, c, epoch);
-                }
-            }
+        if (backbone != null) {
+            org.armfer.zoo.TorchWeights.loadBackbone(net, backbone);
         }
 
-        Object validation = data.validation();
-        rewind(validation);
-        Evaluation eval = evaluate(net, validation);
-        ValidationScores scores = ValidationScores.of(eval);
+        DataSetIterator train = iterator(data.train(), "Training");
+        if (epochs > 1 && !train.resetSupported()) {
+            throw new IllegalArgumentException("Training for " + epochs + " epochs needs an iterator that can be reset;"
+                    + " this one cannot (resetSupported() is false)");
+        }
+        rewind(train); // a supplier may hand out one shared, partly read iterator
+        DataSetIterator validation = iterator(data.validation(), "Validation");
+        TrainingData td = new TrainingData() {
+            @Override
+            public List<String> labels() {
+                return null;
+            }
+
+            @Override
+            public DataSetIterator train(int epoch) {
+                if (epoch > 0) {
+                    train.reset();
+                }
+                return train;
+            }
+
+            @Override
+            public DataSetIterator validation() {
+                return validation;
+            }
+
+            @Override
+            public Metrics validate(ComputationGraph model) {
+                rewind(validation);
+                return Evaluation.evaluate(model, validation);
+            }
+        };
+        CandidateInfo running = new CandidateInfo(index, CandidateStatus.Running, null, startMs, startMs, null, flat, null);
+        Trainer.Result trained = Trainer.builder().data(td).epochs(epochs).seed(seed).validateEachEpoch(false)
+                .fitter(new LocalFitter(null, accumulate)).build()
+                .run(net, false, null, (model, history, m) -> {
+                    if (listeners != null) {
+                        for (StatusListener l : listeners) {
+                            l.onCandidateIteration(running, c, history.size());
+                        }
+                    }
+                });
+        Metrics scores = trained.validation();
         ScoreFunction f = scoreFunction != null ? scoreFunction : new AccuracyScoreFunction(AccuracyScoreFunction.Metric.WEIGHTED);
         double score = f instanceof AccuracyScoreFunction ? ((AccuracyScoreFunction) f).score(scores) : data.score(f, net);
 
@@ -196,10 +268,12 @@ public class ArmTaskCreator implements TaskCreator {
         CandidateInfo info = new CandidateInfo(index, CandidateStatus.Complete, score, startMs, startMs,
                 System.currentTimeMillis(), flat, null);
         OptimizationResult result = new OptimizationResult(candidate, score, index, row, info, null);
+        // what a model file's card says of this candidate
+        result.setModelSpecificResults(row);
         ResultSaver saver = runner == null ? null : runner.getConfiguration().getResultSaver();
         if (saver != null) {
             try {
-                result.setResultReference(saver.saveModel(result, net));
+                result.setResultReference(saver.saveModel(result, WeightDecayMode.forInference(net)));
             } catch (Exception e) {
                 log.warn("Could not save the model of candidate {} with {}: {}", index, saver, e.toString(), e);
             }
@@ -210,45 +284,22 @@ public class ArmTaskCreator implements TaskCreator {
         return result;
     }
 
-    private static void fitEpoch(ComputationGraph net, Object trainData, int epoch, int epochs) {
-        if (trainData instanceof DataSetIterator) {
-            DataSetIterator it = (DataSetIterator) trainData;
-            requireReset(epoch, epochs, it.resetSupported());
-            net.fit(it);
-        } else if (trainData instanceof MultiDataSetIterator) {
-            MultiDataSetIterator it = (MultiDataSetIterator) trainData;
-            requireReset(epoch, epochs, it.resetSupported());
-            net.fit(it);
-        } else {
-            throw new IllegalArgumentException("Training data must be a DataSetIterator or MultiDataSetIterator, got "
-                    + (trainData == null ? "null" : trainData.getClass().getName()));
+    /** {@code data} as a DataSetIterator (a MultiDataSetIterator of one input and one output is wrapped). */
+    private static DataSetIterator iterator(Object data, String what) {
+        if (data instanceof DataSetIterator it) {
+            return it;
         }
+        if (data instanceof MultiDataSetIterator it) {
+            return new MultiDataSetWrapperIterator(it);
+        }
+        throw new IllegalArgumentException(what + " data must be a DataSetIterator or MultiDataSetIterator, got "
+                + (data == null ? "null" : data.getClass().getName()));
     }
 
-    private static void rewind(Object data) {
-        if (data instanceof DataSetIterator && ((DataSetIterator) data).resetSupported()) {
-            ((DataSetIterator) data).reset();
-        } else if (data instanceof MultiDataSetIterator && ((MultiDataSetIterator) data).resetSupported()) {
-            ((MultiDataSetIterator) data).reset();
+    private static void rewind(DataSetIterator data) {
+        if (data.resetSupported()) {
+            data.reset();
         }
-    }
-
-    private static void requireReset(int epoch, int epochs, boolean resetSupported) {
-        if (epoch == 1 && epochs > 1 && !resetSupported) {
-            throw new IllegalArgumentException("Training for " + epochs + " epochs needs an iterator that can be reset;"
-                    + " this one cannot (resetSupported() is false)");
-        }
-    }
-
-    private static Evaluation evaluate(ComputationGraph net, Object validation) {
-        if (validation instanceof DataSetIterator) {
-            return net.evaluate((DataSetIterator) validation);
-        }
-        if (validation instanceof MultiDataSetIterator) {
-            return net.evaluate((MultiDataSetIterator) validation);
-        }
-        throw new IllegalArgumentException("Validation data must be a DataSetIterator or MultiDataSetIterator, got "
-                + (validation == null ? "null" : validation.getClass().getName()));
     }
 
     private static OptimizationResult notScored(Candidate candidate, SearchRow row, long startMs, String detail) {

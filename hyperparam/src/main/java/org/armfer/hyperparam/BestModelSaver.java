@@ -1,5 +1,9 @@
 package org.armfer.hyperparam;
 
+import org.armfer.io.AtomicFiles;
+import org.armfer.train.Json;
+import org.armfer.train.ModelCard;
+import org.armfer.train.ModelFiles;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.saving.ResultReference;
 import org.deeplearning4j.arbiter.optimize.api.saving.ResultSaver;
@@ -11,18 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Arbiter {@link ResultSaver} that keeps only the best model so far, as one DL4J {@link ModelSerializer} zip (a
  * ResNet-18 is about 45 MB without its updater state; Arbiter's {@code FileModelSaver} writes every candidate, with
  * its updater). A model is written when its score beats the saved one (strictly, so the earliest of equal candidates is
- * kept), to a temporary file first and then moved over the old one, so the file is always a whole model. An optional
- * second saver (e.g. {@code FileModelSaver}) receives every model as well.
+ * kept), to a temporary file first and then moved over the old one ({@link AtomicFiles}), so the file is always a whole
+ * model; with a {@link ModelCard} template the file is a model file {@code armfer evaluate} and {@code predict} take.
+ * An optional second saver (e.g. {@code FileModelSaver}) receives every model as well.
  */
 public final class BestModelSaver implements ResultSaver {
 
@@ -32,6 +35,7 @@ public final class BestModelSaver implements ResultSaver {
     private final boolean minimize;
     private final boolean saveUpdater;
     private final ResultSaver alsoSaveTo;
+    private final ModelCard card;
     private Double bestScore;
     private int bestCandidate = -1;
     private boolean bestIsGraph = true;
@@ -43,6 +47,14 @@ public final class BestModelSaver implements ResultSaver {
      * @param alsoSaveTo  a saver that receives every model too, or null
      */
     public BestModelSaver(Path file, boolean minimize, boolean saveUpdater, ResultSaver alsoSaveTo) {
+        this(file, minimize, saveUpdater, alsoSaveTo, null);
+    }
+
+    /**
+     * @param card the model card to store with a ComputationGraph (completed with the candidate's ARM and validation
+     *             accuracies), or null for none
+     */
+    public BestModelSaver(Path file, boolean minimize, boolean saveUpdater, ResultSaver alsoSaveTo, ModelCard card) {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
@@ -50,6 +62,7 @@ public final class BestModelSaver implements ResultSaver {
         this.minimize = minimize;
         this.saveUpdater = saveUpdater;
         this.alsoSaveTo = alsoSaveTo;
+        this.card = card;
     }
 
     @Override
@@ -63,17 +76,10 @@ public final class BestModelSaver implements ResultSaver {
         boolean better = score != null && !score.isNaN()
                 && (bestScore == null || (minimize ? score < bestScore : score > bestScore));
         if (better) {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            try {
-                ModelSerializer.writeModel((Model) modelResult, tmp.toFile(), saveUpdater);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
+            if (modelResult instanceof ComputationGraph g) {
+                ModelFiles.save(g, file, saveUpdater, card == null ? Map.of() : Map.of(ModelCard.KEY, Json.write(cardFor(result))));
+            } else {
+                AtomicFiles.writeFile(file, tmp -> ModelSerializer.writeModel((Model) modelResult, tmp.toFile(), saveUpdater));
             }
             bestScore = score;
             bestCandidate = result.getIndex();
@@ -81,6 +87,17 @@ public final class BestModelSaver implements ResultSaver {
             log.debug("Saved candidate {} (score {}) as the best model so far: {}", result.getIndex(), score, file);
         }
         return new Reference(result, other);
+    }
+
+    /** The card completed with the candidate's ARM and accuracies. */
+    private ModelCard cardFor(OptimizationResult result) {
+        ModelCard c = ModelCard.read(Json.write(card));
+        if (result.getModelSpecificResults() instanceof SearchRow row) {
+            c.armConfig = row.armJson();
+            c.validationWa = row.weightedAccuracy();
+            c.validationUa = row.unweightedAccuracy();
+        }
+        return c;
     }
 
     /** The file the best model is written to. */

@@ -2,7 +2,6 @@ package org.armfer.hyperparam;
 
 import org.armfer.layers.ArmModule;
 import org.armfer.zoo.FerResNet;
-import org.armfer.zoo.ResNet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -10,9 +9,10 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import java.util.Arrays;
 
 /**
- * The zoo's ResNet ({@link ResNet}, depth 18 by default) with each candidate ARM as its head:
- * {@code ResNet.builder().depth(d).inputShape(c, h, w).numClasses(n).seed(seed).updater(u).arm(arm)}. The ARM's own
- * block set picks the head ("DA" alone for the paper's Figure 6 sweep, "FA+DA+SA" for the full module).
+ * The zoo's ResNet ({@link FerResNet}, depth 18 by default; any depth of the zoo, Bottleneck ones included) with each
+ * candidate ARM as its head: {@code FerResNet.builder().depth(d).inputShape(c, h, w).numClasses(n).seed(seed).updater(u)
+ * .arm(arm)}. The ARM's own block set picks the head ("DA" alone for the paper's Figure 6 sweep, "FA+DA+SA" for the
+ * full module); its geometry, where not explicit, is derived from the feature map ({@link org.armfer.layers.ArmGeometry}).
  */
 public final class ResNetArmFactory implements ModelFactory {
 
@@ -30,15 +30,15 @@ public final class ResNetArmFactory implements ModelFactory {
         this.seed = b.seed;
         this.updater = b.updater;
         // the GAP variant of the same backbone validates depth, classes and input, and gives the feature map
-        this.featureMap = backbone().armBlocks("none").build().featureMapShape();
+        this.featureMap = backbone().build().featureMapShape();
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    private FerResNet.Builder<ResNet> backbone() {
-        return ResNet.builder().depth(depth).inputShape(inputShape[0], inputShape[1], inputShape[2])
+    private FerResNet.Builder backbone() {
+        return FerResNet.builder().depth(depth).inputShape(inputShape[0], inputShape[1], inputShape[2])
                 .numClasses(numClasses).seed(seed).updater(updater.clone());
     }
 
@@ -49,7 +49,7 @@ public final class ResNetArmFactory implements ModelFactory {
 
     @Override
     public ComputationGraphConfiguration build(ArmModule arm) {
-        return backbone().arm(arm).build().graphBuilder().build();
+        return backbone().arm(arm).build().conf();
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class ResNetArmFactory implements ModelFactory {
         private Builder() {
         }
 
-        /** ResNet depth: 18 (default) or 34. */
+        /** ResNet depth: 18 (default), 34, 50, 101 or 152. */
         public Builder depth(int depth) {
             this.depth = depth;
             return this;

@@ -1,5 +1,6 @@
 package org.armfer.hyperparam;
 
+import org.armfer.io.AtomicFiles;
 import org.armfer.layers.ArmModule;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -13,11 +14,9 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,9 +57,9 @@ public final class SearchReport {
     public static void writeCsv(List<SearchRow> rows, Path file) throws IOException {
         List<SearchRow> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparingInt(SearchRow::candidate));
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(CSV_HEADER);
-            w.write('\n');
+        StringBuilder w = new StringBuilder();
+        {
+            w.append(CSV_HEADER).append('\n');
             for (SearchRow r : sorted) {
                 ArmHyperparameters p = r.hyperparameters();
                 List<String> cells = new ArrayList<>();
@@ -86,9 +85,10 @@ public final class SearchReport {
                     }
                     line.append(quote(cells.get(i)));
                 }
-                w.write(line.append('\n').toString());
+                w.append(line).append('\n');
             }
         }
+        AtomicFiles.write(file, w.toString());
     }
 
     /** The best configuration file ({@value #BEST_JSON}); {@code modelFile} may be null when no model was saved. */
@@ -122,12 +122,12 @@ public final class SearchReport {
         if (modelFile != null) {
             root.put("modelFile", modelFile);
         }
-        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     /** The best ARM alone ({@value #BEST_ARM_JSON}). */
     public static void writeBestArmJson(SearchRow best, Path file) throws IOException {
-        Files.writeString(file, best.armJson() + "\n", StandardCharsets.UTF_8);
+        AtomicFiles.write(file, best.armJson() + "\n");
     }
 
     /**
@@ -188,11 +188,7 @@ public final class SearchReport {
         chart.getStyler().setXAxisDecimalPattern("#");
         chart.addSeries("weighted (correct / total)", k, weighted).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("unweighted (mean class recall)", k, unweighted).setMarker(SeriesMarkers.DIAMOND);
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Path appended = file.resolveSibling(file.getFileName() + ".png"); // XChart adds ".png" to other names
-        if (!Files.exists(file) && Files.exists(appended)) {
-            Files.move(appended, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         return true;
     }
 

@@ -143,12 +143,19 @@ class ArmLayerSpaceTest {
 
     @Test
     void strideAndStrideRatioReplaceEachOther() {
-        ArmLayerSpace ratioLast = ArmLayerSpace.builder().stride(3).strideRatio(0.5).build();
+        ArmLayerSpace ratioLast = ArmLayerSpace.builder().kernelSize(8).stride(3).strideRatio(0.5).build();
         assertNull(ratioLast.getStride(), "stride(3) then strideRatio(0.5): the ratio wins");
         assertInstanceOf(FixedValue.class, ratioLast.getStrideRatio());
         ArmLayerSpace strideLast = ArmLayerSpace.builder().strideRatio(0.5).stride(3).build();
         assertNull(strideLast.getStrideRatio(), "strideRatio(0.5) then stride(3): the stride wins");
         assertEquals(3, strideLast.getValue(new double[0]).getStride());
+        // a ratio needs a kernel to multiply; the default base derives its kernel from the feature map
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ArmLayerSpace.builder().strideRatio(0.5).build())
+                .getMessage().contains("strideRatio needs a kernel size to multiply"));
+        // an unsearched kernel and stride stay derived from the map: 32/8 on ResNet-18's 512x7x7
+        ArmModule auto = ArmLayerSpace.builder().lambda(0.5).build().getValue(new double[0]);
+        assertEquals(ArmModule.AUTO, auto.getKernelSize());
+        assertEquals(32, auto.geometry(512, 7, 7).getKernelSize());
     }
 
     @Test
@@ -177,7 +184,7 @@ class ArmLayerSpaceTest {
     void invalidCombinationsAreFlaggedWithTheirReason() {
         Map<String, Object[]> cases = new LinkedHashMap<>();
         // {space, expected message fragment or null for valid}
-        cases.put("paper setting k=32 s=8 on 512x7x7 is valid",
+        cases.put("the defaults (the paper's k=32 s=8 on 512x7x7, derived) are valid",
                 new Object[]{ArmLayerSpace.builder().build(), null});
         cases.put("k=120 > arranged 112x112",
                 new Object[]{ArmLayerSpace.builder().kernelSize(120).build(), "kernelSize 120 is larger than the arranged feature map 112x112"});
@@ -186,11 +193,14 @@ class ArmLayerSpaceTest {
         cases.put("ratio 0.25 of k=1 rounds to stride 0",
                 new Object[]{ArmLayerSpace.builder().kernelSize(1).strideRatio(0.25).build(), "stride 0 (= round(strideRatio 0.25 x kernelSize 1))"});
         cases.put("C'=3 does not divide 512",
-                new Object[]{ArmLayerSpace.builder().outputChannels(3).build(), "not divisible by outputChannels 3"});
+                new Object[]{ArmLayerSpace.builder().outputChannels(3).build(), "512 is not divisible by 3); allowed outputChannels for 512 channels: [2, 8, 32, 128, 512]"});
         cases.put("C'=4: 512/4 = 128 is not a square",
-                new Object[]{ArmLayerSpace.builder().outputChannels(4).build(), "is not a perfect square"});
+                new Object[]{ArmLayerSpace.builder().outputChannels(4).build(), "512 / 4 = 128 is not); allowed outputChannels"});
         cases.put("C'=32: r=4, arranged 28x28, k=32 too large",
-                new Object[]{ArmLayerSpace.builder().outputChannels(32).build(), "kernelSize 32 is larger than the arranged feature map 28x28"});
+                new Object[]{ArmLayerSpace.builder().kernelSize(32).outputChannels(32).build(),
+                        "kernelSize 32 is larger than the arranged feature map 28x28"});
+        cases.put("C'=32 with the kernel derived from the map: 8 on 28x28, valid",
+                new Object[]{ArmLayerSpace.builder().outputChannels(32).build(), null});
         cases.put("DA alone k=8 on 7x7",
                 new Object[]{ArmSearch.sweepSpace(8, 8), "kernelSize 8 is larger than the feature map 7x7"});
         cases.put("DA alone k=7 on 7x7 is valid",

@@ -1,35 +1,20 @@
 package org.armfer.layers.attention;
 
+import org.armfer.layers.GraphBlock;
+import org.armfer.layers.conv.RepConv;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -42,17 +27,18 @@ import java.util.Objects;
  * </pre>
  * a pure multiplicative gate on the full-resolution grid: no pooling, no residual add. Defaults as the reference:
  * k = 7, r = 8 ({@code C/r = floor(C / r)}, as PyTorch's {@code C // r}), dropout 0.2 (PyTorch {@code Dropout2d}:
- * whole channels dropped, here DL4J's {@link SpatialDropout}), BatchNorm momentum 0.1 / eps 1e-5. The reference's
- * re-parameterisable block has no identity branch here because C/r != C. Trainable parameters:
- * {@code C·(C/r)·(k² + 1) + 4·(C/r) + 9·(C/r)}, 57,756 for C = 96.
+ * whole channels dropped, here DL4J's {@link SpatialDropout}), BatchNorm momentum 0.1 / eps 1e-5. The
+ * re-parameterisable block is a {@link RepConv}; its identity branch exists only when r = 1 (C/r = C), as in the
+ * reference. Trainable parameters (r > 1): {@code C·(C/r)·(k² + 1) + 4·(C/r) + 9·(C/r)}, 57,756 for C = 96.
  * <p>
  * {@link #addTo} adds these vertices (names follow the reference's module names, so a PyTorch state dict maps by
  * name; {@code P} is the prefix):
  * <ul>
  *   <li>training form: {@code P.conv1_rep.conv_kxk}, {@code P.conv1_rep.bn_kxk}, {@code P.conv1_rep.conv_1x1},
- *       {@code P.conv1_rep.bn_1x1}, {@code P.conv1_rep.add} (ElementWiseVertex Add), {@code P.conv1_rep.relu};</li>
+ *       {@code P.conv1_rep.bn_1x1}, ({@code P.conv1_rep.bn_identity} when r = 1), {@code P.conv1_rep.add}
+ *       (ElementWiseVertex Add), {@code P.conv1_rep.activation} (ReLU);</li>
  *   <li>re-parameterised (inference) form instead: {@code P.conv1_rep.fused_conv} (k x k, with bias),
- *       {@code P.conv1_rep.relu};</li>
+ *       {@code P.conv1_rep.activation};</li>
  *   <li>then {@code P.dropout_1} (only when dropout > 0), {@code P.conv2} (sigmoid activation: A),
  *       {@code P.gate} ({@link SpatialGateVertex}: X ⊙ A), {@code P.dropout_2} (only when dropout > 0).</li>
  * </ul>
@@ -60,7 +46,7 @@ import java.util.Objects;
  * are {@code gamma}, {@code beta}, {@code mean}, {@code var} (the running variance itself, as PyTorch stores it).
  * {@link #reparameterize} turns a trained graph's training form into the inference form with identical outputs.
  */
-public final class DecomposedSpatialModulator {
+public final class DecomposedSpatialModulator implements GraphBlock {
 
     static final String WHO = "DecomposedSpatialModulator";
 
@@ -71,7 +57,9 @@ public final class DecomposedSpatialModulator {
     public static final String BN_1X1 = ".conv1_rep.bn_1x1";
     public static final String ADD = ".conv1_rep.add";
     public static final String FUSED_CONV = ".conv1_rep.fused_conv";
-    public static final String RELU = ".conv1_rep.relu";
+    public static final String ACTIVATION = ".conv1_rep.activation";
+    /** The {@link RepConv} inside, {@code P.conv1_rep} (the reference's module name). */
+    public static final String REP = ".conv1_rep";
     public static final String DROPOUT_1 = ".dropout_1";
     public static final String CONV2 = ".conv2";
     public static final String GATE = ".gate";
@@ -88,8 +76,8 @@ public final class DecomposedSpatialModulator {
         this.kernelSize = b.kernelSize;
         this.reduction = b.reduction;
         this.dropout = b.dropout;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
         this.reparameterized = b.reparameterized;
     }
 
@@ -122,37 +110,29 @@ public final class DecomposedSpatialModulator {
     /** Trainable parameters for {@code channels} input channels (BatchNorm running statistics not counted). */
     public long numTrainableParams(long channels) {
         long h = hiddenChannels(channels);
-        long conv = reparameterized ? channels * h * kernelSize * kernelSize + h
-                : channels * h * kernelSize * kernelSize + channels * h + 4 * h;
-        return conv + 9 * h;
+        return repConv(channels).numTrainableParams(channels) + 9 * h;
+    }
+
+    /** The re-parameterisable k x k block C -> C/r with ReLU ({@code P.conv1_rep}). */
+    private RepConv repConv(long channels) {
+        return RepConv.builder().kernelSize(kernelSize).outChannels((int) hiddenChannels(channels)).identity(true).relu(true)
+                .bnDecay(bnDecay).bnEps(bnEps).reparameterized(reparameterized).build();
     }
 
     /**
      * Adds the modulator after {@code inputVertex} (a 4-D NCHW feature map) with the vertex names listed in the class
-     * documentation. The graph builder needs its input types set ({@code setInputTypes}), so that the channel count of
-     * {@code inputVertex} is known.
+     * documentation.
      *
      * @return the name of the last vertex added: {@code prefix + ".dropout_2"}, or {@code prefix + ".gate"} without dropout
      */
-    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, InputType inputType,
+                        String prefix) {
         Objects.requireNonNull(graphBuilder, "graphBuilder");
         Objects.requireNonNull(prefix, "prefix");
-        InputType.InputTypeConvolutional in = GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO);
-        long c = in.getChannels();
+        long c = GraphBuilderTypes.nchw(inputType, WHO, "\"" + inputVertex + "\"").getChannels();
         long h = hiddenChannels(c);
-        String relu = prefix + RELU;
-        if (reparameterized) {
-            graphBuilder.addLayer(prefix + FUSED_CONV, GraphBlocks.sameConv(kernelSize, c, h, true, new ActivationIdentity()), inputVertex);
-            graphBuilder.addLayer(relu, GraphBlocks.activation(new ActivationReLU()), prefix + FUSED_CONV);
-        } else {
-            graphBuilder.addLayer(prefix + CONV_KXK, GraphBlocks.sameConv(kernelSize, c, h, false, new ActivationIdentity()), inputVertex);
-            graphBuilder.addLayer(prefix + BN_KXK, GraphBlocks.batchNorm(bnDecay, bnEps), prefix + CONV_KXK);
-            graphBuilder.addLayer(prefix + CONV_1X1, GraphBlocks.sameConv(1, c, h, false, new ActivationIdentity()), inputVertex);
-            graphBuilder.addLayer(prefix + BN_1X1, GraphBlocks.batchNorm(bnDecay, bnEps), prefix + CONV_1X1);
-            graphBuilder.addVertex(prefix + ADD, new ElementWiseVertex(ElementWiseVertex.Op.Add), prefix + BN_KXK, prefix + BN_1X1);
-            graphBuilder.addLayer(relu, GraphBlocks.activation(new ActivationReLU()), prefix + ADD);
-        }
-        String last = relu;
+        String last = repConv(c).addTo(graphBuilder, inputVertex, inputType, prefix + REP);
         if (dropout > 0) {
             graphBuilder.addLayer(prefix + DROPOUT_1, spatialDropout(), last);
             last = prefix + DROPOUT_1;
@@ -166,6 +146,28 @@ public final class DecomposedSpatialModulator {
         }
         return last;
     }
+
+    /**
+     * As {@link #addTo(ComputationGraphConfiguration.GraphBuilder, String, InputType, String)}, with the input's type
+     * taken from the graph built so far (which needs its input types, {@code setInputTypes}).
+     */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
+        Objects.requireNonNull(graphBuilder, "graphBuilder");
+        return addTo(graphBuilder, inputVertex, GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO), prefix);
+    }
+
+    @Override
+    public InputType outputType(InputType inputType) {
+        hiddenChannels(GraphBuilderTypes.nchw(inputType, WHO, "the input vertex").getChannels());
+        return inputType;
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "dsm";
+    }
+
 
     private DropoutLayer spatialDropout() {
         // DL4J's dropout takes the probability of *retaining* a channel
@@ -182,116 +184,20 @@ public final class DecomposedSpatialModulator {
      */
     public static ComputationGraph reparameterize(ComputationGraph graph, String... prefixes) {
         Objects.requireNonNull(graph, "graph");
+        List<String> known = prefixesIn(graph.getConfiguration());
         if (prefixes == null || prefixes.length == 0) {
-            throw new IllegalArgumentException(WHO + ".reparameterize: no prefix given; the graph's modulators are "
-                    + prefixesIn(graph.getConfiguration()));
+            throw new IllegalArgumentException(WHO + ".reparameterize: no prefix given; the graph's modulators are " + known);
         }
-        ComputationGraphConfiguration conf = graph.getConfiguration();
-        Map<String, INDArray[]> fused = new LinkedHashMap<>();
-        TransferLearning.GraphBuilder tl = new TransferLearning.GraphBuilder(graph);
-        for (String p : prefixes) {
-            ConvolutionLayer convK = conv(conf, p, CONV_KXK);
-            ConvolutionLayer conv1 = conv(conf, p, CONV_1X1);
-            BatchNormalization bnK = bn(conf, p, BN_KXK);
-            BatchNormalization bn1 = bn(conf, p, BN_1X1);
-            String input = conf.getVertexInputs().get(p + CONV_KXK).get(0);
-            int k = convK.getKernelSize()[0];
-            fused.put(p, fuse(graph, p, k, bnK.getEps(), bn1.getEps()));
-
-            for (String s : new String[]{CONV_KXK, BN_KXK, CONV_1X1, BN_1X1, ADD}) {
-                tl.removeVertexAndConnections(p + s);
+        String[] reps = new String[prefixes.length];
+        for (int i = 0; i < prefixes.length; i++) {
+            if (!known.contains(prefixes[i])) {
+                throw new IllegalArgumentException(WHO + ".reparameterize: no training-form modulator with prefix \""
+                        + prefixes[i] + "\" (vertex \"" + prefixes[i] + CONV_KXK + "\" missing); training-form modulators in"
+                        + " the graph: " + known);
             }
-            ConvolutionLayer fusedConv = GraphBlocks.sameConv(k, convK.getNIn(), convK.getNOut(), true, new ActivationIdentity());
-            fusedConv.setIUpdater(convK.getIUpdater() == null ? null : convK.getIUpdater().clone());
-            tl.addLayer(p + FUSED_CONV, fusedConv, input);
-            Layer relu = ((LayerVertex) conf.getVertices().get(p + RELU)).getLayerConf().getLayer().clone();
-            tl.removeVertexKeepConnections(p + RELU);
-            tl.addLayer(p + RELU, relu, p + FUSED_CONV);
+            reps[i] = prefixes[i] + REP;
         }
-        ComputationGraph out = tl.build();
-        // DL4J's TransferLearning builds with its own global configuration, whose data type is FLOAT: restore the
-        // network's data type and copy every kept parameter again, exactly
-        DataType dt = conf.getDataType();
-        if (out.getConfiguration().getDataType() != dt) {
-            out = out.convertDataType(dt);
-        }
-        Map<String, INDArray> original = graph.paramTable();
-        for (Map.Entry<String, INDArray> e : out.paramTable().entrySet()) {
-            INDArray o = original.get(e.getKey());
-            if (o != null && java.util.Arrays.equals(o.shape(), e.getValue().shape())) {
-                e.getValue().assign(o);
-            }
-        }
-        for (Map.Entry<String, INDArray[]> e : fused.entrySet()) {
-            org.deeplearning4j.nn.api.Layer l = out.getLayer(e.getKey() + FUSED_CONV);
-            l.setParam(ConvolutionParamInitializer.WEIGHT_KEY, e.getValue()[0].castTo(l.getParam(ConvolutionParamInitializer.WEIGHT_KEY).dataType()));
-            l.setParam(ConvolutionParamInitializer.BIAS_KEY, e.getValue()[1].castTo(l.getParam(ConvolutionParamInitializer.BIAS_KEY).dataType()));
-        }
-        return out;
-    }
-
-    /** Fused {W, b} of one modulator, computed in double precision. */
-    private static INDArray[] fuse(ComputationGraph graph, String p, int k, double epsK, double eps1) {
-        INDArray[] scaleShiftK = scaleShift(graph.getLayer(p + BN_KXK), epsK);
-        INDArray[] scaleShift1 = scaleShift(graph.getLayer(p + BN_1X1), eps1);
-        INDArray wK = graph.getLayer(p + CONV_KXK).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
-        INDArray w1 = graph.getLayer(p + CONV_1X1).getParam(ConvolutionParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
-        long nOut = wK.size(0);
-        INDArray w = wK.mul(scaleShiftK[0].reshape(nOut, 1, 1, 1));
-        // the 1x1 kernel sits at the centre of the k x k one (PyTorch's F.pad(kernel_1x1, [k//2] * 4))
-        INDArrayIndex centre = NDArrayIndex.point(k / 2);
-        INDArray centreView = w.get(NDArrayIndex.all(), NDArrayIndex.all(), centre, centre);
-        centreView.addi(w1.mul(scaleShift1[0].reshape(nOut, 1, 1, 1)).reshape(centreView.shape()));
-        INDArray b = scaleShiftK[1].add(scaleShift1[1]).reshape(1, nOut);
-        return new INDArray[]{w, b};
-    }
-
-    /** {γ/σ, β - μ·γ/σ} of a BatchNormalization layer's running statistics, as double. */
-    private static INDArray[] scaleShift(org.deeplearning4j.nn.api.Layer bn, double eps) {
-        DataType d = DataType.DOUBLE;
-        INDArray gamma = bn.getParam(BatchNormalizationParamInitializer.GAMMA).castTo(d).reshape(-1);
-        INDArray beta = bn.getParam(BatchNormalizationParamInitializer.BETA).castTo(d).reshape(-1);
-        INDArray mean = bn.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).castTo(d).reshape(-1);
-        INDArray var;
-        INDArray v = bn.paramTable().get(BatchNormalizationParamInitializer.GLOBAL_VAR);
-        if (v != null) {
-            var = v.castTo(d).reshape(-1);
-        } else {
-            // DL4J's log10(std) form: var = (10^log10std)^2
-            INDArray log10std = bn.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD).castTo(d).reshape(-1);
-            var = Transforms.pow(Nd4j.valueArrayOf(log10std.shape(), 10.0, d), log10std.mul(2), false);
-        }
-        INDArray scale = gamma.div(Transforms.sqrt(var.add(eps), false));
-        INDArray shift = beta.sub(mean.mul(scale));
-        return new INDArray[]{scale, shift};
-    }
-
-    private static ConvolutionLayer conv(ComputationGraphConfiguration conf, String p, String suffix) {
-        Layer l = layer(conf, p, suffix);
-        if (!(l instanceof ConvolutionLayer)) {
-            throw new IllegalArgumentException(WHO + ".reparameterize: vertex \"" + p + suffix + "\" is "
-                    + l.getClass().getSimpleName() + ", expected a ConvolutionLayer");
-        }
-        return (ConvolutionLayer) l;
-    }
-
-    private static BatchNormalization bn(ComputationGraphConfiguration conf, String p, String suffix) {
-        Layer l = layer(conf, p, suffix);
-        if (!(l instanceof BatchNormalization)) {
-            throw new IllegalArgumentException(WHO + ".reparameterize: vertex \"" + p + suffix + "\" is "
-                    + l.getClass().getSimpleName() + ", expected a BatchNormalization layer");
-        }
-        return (BatchNormalization) l;
-    }
-
-    private static Layer layer(ComputationGraphConfiguration conf, String p, String suffix) {
-        GraphVertex v = conf.getVertices().get(p + suffix);
-        if (!(v instanceof LayerVertex)) {
-            throw new IllegalArgumentException(WHO + ".reparameterize: no training-form modulator with prefix \"" + p
-                    + "\" (vertex \"" + p + suffix + "\" " + (v == null ? "missing" : "is not a layer")
-                    + "); training-form modulators in the graph: " + prefixesIn(conf));
-        }
-        return ((LayerVertex) v).getLayerConf().getLayer();
+        return RepConv.reparameterize(graph, reps);
     }
 
     /** Prefixes of the training-form modulators of a graph configuration (vertices named {@code P.conv1_rep.conv_kxk}). */
@@ -351,15 +257,14 @@ public final class DecomposedSpatialModulator {
     }
 
     /** Builder with the reference's defaults. Every setter validates its value. */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int kernelSize = 7;
         private int reduction = 8;
         private double dropout = 0.2;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
         private boolean reparameterized = false;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Kernel size k of the large branch: odd, >= 3 (default 7). */
@@ -374,10 +279,7 @@ public final class DecomposedSpatialModulator {
 
         /** Channel reduction r >= 1: the branches have C/r output channels (default 8). */
         public Builder reduction(int r) {
-            if (r < 1) {
-                throw new IllegalArgumentException(WHO + ": reduction must be >= 1, got " + r);
-            }
-            this.reduction = r;
+            this.reduction = GraphBlocks.checkPositive(WHO, "reduction", r);
             return this;
         }
 
@@ -390,18 +292,6 @@ public final class DecomposedSpatialModulator {
                 throw new IllegalArgumentException(WHO + ": dropout must be in [0, 1) (probability of dropping a channel), got " + p);
             }
             this.dropout = p;
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
             return this;
         }
 

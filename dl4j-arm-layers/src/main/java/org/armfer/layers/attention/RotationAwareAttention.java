@@ -1,5 +1,7 @@
 package org.armfer.layers.attention;
 
+import org.armfer.layers.GraphBlock;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -29,7 +31,7 @@ import java.util.Objects;
  * {@code P.gate} ({@link SpatialGateVertex}, the output). Parameters: convolutions {@code W}; BatchNorms
  * {@code gamma}, {@code beta}, {@code mean}, {@code var}.
  */
-public final class RotationAwareAttention {
+public final class RotationAwareAttention implements GraphBlock {
 
     static final String WHO = "RotationAwareAttention";
 
@@ -50,8 +52,8 @@ public final class RotationAwareAttention {
     private RotationAwareAttention(Builder b) {
         this.featureKernelSize = b.featureKernelSize;
         this.spatialKernelSize = b.spatialKernelSize;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
     }
 
     public static Builder builder() {
@@ -74,11 +76,19 @@ public final class RotationAwareAttention {
      *
      * @return the name of the output vertex, {@code prefix + ".gate"}
      */
+    @Override
     public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
         Objects.requireNonNull(graphBuilder, "graphBuilder");
+        return addTo(graphBuilder, inputVertex, GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO), prefix);
+    }
+
+    /** Adds the attention after {@code inputVertex}, whose output is {@code inputType} (a 4-D NCHW feature map). */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, InputType inputType,
+                        String prefix) {
+        Objects.requireNonNull(graphBuilder, "graphBuilder");
         Objects.requireNonNull(prefix, "prefix");
-        InputType.InputTypeConvolutional in = GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO);
-        long c = in.getChannels();
+        long c = GraphBuilderTypes.nchw(inputType, WHO, "\"" + inputVertex + "\"").getChannels();
         graphBuilder.addLayer(prefix + CONV, GraphBlocks.sameConv(featureKernelSize, c, c, false, new ActivationIdentity()), inputVertex);
         graphBuilder.addLayer(prefix + BN, GraphBlocks.batchNorm(bnDecay, bnEps), prefix + CONV);
         graphBuilder.addLayer(prefix + RELU, GraphBlocks.activation(new ActivationReLU()), prefix + BN);
@@ -90,6 +100,18 @@ public final class RotationAwareAttention {
         graphBuilder.addVertex(prefix + GATE, new SpatialGateVertex(), inputVertex, prefix + SIGMOID);
         return prefix + GATE;
     }
+
+    /** The input's type: the attention reweights the map, keeping its shape. */
+    @Override
+    public InputType outputType(InputType inputType) {
+        return GraphBuilderTypes.nchw(inputType, WHO, "the input vertex");
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "rarn";
+    }
+
 
     public int getFeatureKernelSize() {
         return featureKernelSize;
@@ -128,13 +150,12 @@ public final class RotationAwareAttention {
     }
 
     /** Builder; every setter validates its value. */
-    public static final class Builder {
+    public static final class Builder extends BlockBuilder<Builder> {
         private int featureKernelSize = 3;
         private int spatialKernelSize = 7;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
 
         private Builder() {
+            super(WHO);
         }
 
         /** Kernel size of the C -> C feature convolution, odd >= 1 (default 3). */
@@ -146,18 +167,6 @@ public final class RotationAwareAttention {
         /** Kernel size of the 2 -> 1 spatial convolution, odd >= 1 (default 7, CBAM's). */
         public Builder spatialKernelSize(int k) {
             this.spatialKernelSize = GraphBlocks.checkOddKernel(WHO, "spatialKernelSize", k);
-            return this;
-        }
-
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
             return this;
         }
 

@@ -1,5 +1,6 @@
 package org.armfer.layers.attention;
 
+import org.armfer.layers.MultiLevelBlock;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.armfer.layers.resize.Interpolation;
@@ -37,12 +38,16 @@ import java.util.Objects;
  * ResNet. No activations (as FPN). Default d = 256 (FPN's). Trainable parameters, with s the smoothing kernel size
  * (3): {@code Σ_i (C_i·d + d) + L·(s²·d² + d)}.
  * <p>
+ * As a {@link MultiLevelBlock} it asks a model builder for its {@link #levels()} deepest feature maps: 5 by default,
+ * RARN's "feature maps from five layers of varying depths ... with a scaling factor of two" (a ResNet's stem at 1/2
+ * resolution and its four stages at 1/4 .. 1/32).
+ * <p>
  * {@link #addTo} adds, for level i ({@code P} is the prefix): {@code P.lateral<i>}, {@code P.up<i>} and
  * {@code P.merge<i>} (ElementWiseVertex Add; for every level but the last), {@code P.smooth<i>}, {@code P.gap<i>}
  * (GlobalPoolingLayer AVG, {@code [N, d]}), then {@code P.concat} (MergeVertex, the output {@code [N, L·d]}).
  * Parameters: {@code W} and {@code b} of each convolution.
  */
-public final class RotationAwareFusion {
+public final class RotationAwareFusion implements MultiLevelBlock {
 
     static final String WHO = "RotationAwareFusion";
 
@@ -55,10 +60,12 @@ public final class RotationAwareFusion {
 
     private final int channels;
     private final int smoothingKernelSize;
+    private final int levels;
 
     private RotationAwareFusion(Builder b) {
         this.channels = b.channels;
         this.smoothingKernelSize = b.smoothingKernelSize;
+        this.levels = b.levels;
     }
 
     public static Builder builder() {
@@ -66,7 +73,7 @@ public final class RotationAwareFusion {
     }
 
     public Builder toBuilder() {
-        return new Builder().channels(channels).smoothingKernelSize(smoothingKernelSize);
+        return new Builder().channels(channels).smoothingKernelSize(smoothingKernelSize).levels(levels);
     }
 
     /** Output width {@code L·d} for {@code levels} stage outputs. */
@@ -91,29 +98,38 @@ public final class RotationAwareFusion {
      */
     public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, List<String> stageOutputs, String prefix) {
         Objects.requireNonNull(graphBuilder, "graphBuilder");
-        Objects.requireNonNull(prefix, "prefix");
+        requireLevels(stageOutputs);
+        Map<String, InputType> types = GraphBuilderTypes.activationTypes(graphBuilder, WHO);
+        List<InputType> levelTypes = new ArrayList<>();
+        for (String s : stageOutputs) {
+            levelTypes.add(GraphBuilderTypes.cnnType(types, graphBuilder, s, WHO));
+        }
+        return addTo(graphBuilder, stageOutputs, levelTypes, prefix);
+    }
+
+    private static void requireLevels(List<String> stageOutputs) {
         if (stageOutputs == null || stageOutputs.isEmpty()) {
             throw new IllegalArgumentException(WHO + ": stageOutputs must name at least one feature-map vertex, got " + stageOutputs);
         }
         if (new HashSet<>(stageOutputs).size() != stageOutputs.size()) {
             throw new IllegalArgumentException(WHO + ": stageOutputs must be distinct, got " + stageOutputs);
         }
-        Map<String, InputType> types = GraphBuilderTypes.activationTypes(graphBuilder, WHO);
-        int levels = stageOutputs.size();
-        List<InputType.InputTypeConvolutional> shapes = new ArrayList<>();
-        for (int i = 0; i < levels; i++) {
-            InputType.InputTypeConvolutional t = GraphBuilderTypes.cnnType(types, graphBuilder, stageOutputs.get(i), WHO);
-            if (i > 0) {
-                InputType.InputTypeConvolutional prev = shapes.get(i - 1);
-                if (t.getHeight() > prev.getHeight() || t.getWidth() > prev.getWidth()) {
-                    throw new IllegalArgumentException(WHO + ": stageOutputs must go from the highest resolution to the lowest,"
-                            + " but \"" + stageOutputs.get(i) + "\" (" + t.getHeight() + "x" + t.getWidth() + ") is larger than \""
-                            + stageOutputs.get(i - 1) + "\" (" + prev.getHeight() + "x" + prev.getWidth() + ") before it; given "
-                            + stageOutputs);
-                }
-            }
-            shapes.add(t);
-        }
+    }
+
+    /**
+     * Adds the fusion over {@code stageOutputs} of types {@code levelTypes} (4-D NCHW feature maps, from the highest
+     * resolution to the lowest).
+     *
+     * @return the name of the output vertex, {@code prefix + ".concat"}
+     */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, List<String> stageOutputs,
+                        List<InputType> levelTypes, String prefix) {
+        Objects.requireNonNull(graphBuilder, "graphBuilder");
+        Objects.requireNonNull(prefix, "prefix");
+        requireLevels(stageOutputs);
+        List<InputType.InputTypeConvolutional> shapes = shapes(stageOutputs, levelTypes);
+        int levels = shapes.size();
         for (int i = 0; i < levels; i++) {
             graphBuilder.addLayer(prefix + LATERAL + i,
                     GraphBlocks.sameConv(1, shapes.get(i).getChannels(), channels, true, new ActivationIdentity()), stageOutputs.get(i));
@@ -135,6 +151,50 @@ public final class RotationAwareFusion {
         }
         graphBuilder.addVertex(prefix + CONCAT, new MergeVertex(), pooled);
         return prefix + CONCAT;
+    }
+
+    /** The levels' types, checked: NCHW maps, one per name, each no larger than the one before. */
+    private static List<InputType.InputTypeConvolutional> shapes(List<String> names, List<InputType> levelTypes) {
+        if (levelTypes == null || levelTypes.size() != names.size()) {
+            throw new IllegalArgumentException(WHO + ": one type per level needed; levels " + names + ", types " + levelTypes);
+        }
+        List<InputType.InputTypeConvolutional> shapes = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            InputType.InputTypeConvolutional t = GraphBuilderTypes.nchw(levelTypes.get(i), WHO, "\"" + names.get(i) + "\"");
+            if (i > 0) {
+                InputType.InputTypeConvolutional prev = shapes.get(i - 1);
+                if (t.getHeight() > prev.getHeight() || t.getWidth() > prev.getWidth()) {
+                    throw new IllegalArgumentException(WHO + ": stageOutputs must go from the highest resolution to the lowest,"
+                            + " but \"" + names.get(i) + "\" (" + t.getHeight() + "x" + t.getWidth() + ") is larger than \""
+                            + names.get(i - 1) + "\" (" + prev.getHeight() + "x" + prev.getWidth() + ") before it; given "
+                            + names);
+                }
+            }
+            shapes.add(t);
+        }
+        return shapes;
+    }
+
+    /** {@code [N, L·d]} for L levels. */
+    @Override
+    public InputType outputType(List<InputType> levelTypes) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < (levelTypes == null ? 0 : levelTypes.size()); i++) {
+            names.add("level " + i);
+        }
+        requireLevels(names);
+        return InputType.feedForward(numFeatures(shapes(names, levelTypes).size()));
+    }
+
+    /** How many of a backbone's deepest levels a model builder gives this fusion (default 5). */
+    @Override
+    public int levels() {
+        return levels;
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "rarn.fusion";
     }
 
     /** Nearest upsampling from {@code from} to the size of {@code to}. */
@@ -160,39 +220,46 @@ public final class RotationAwareFusion {
         if (this == o) return true;
         if (!(o instanceof RotationAwareFusion)) return false;
         RotationAwareFusion r = (RotationAwareFusion) o;
-        return channels == r.channels && smoothingKernelSize == r.smoothingKernelSize;
+        return channels == r.channels && smoothingKernelSize == r.smoothingKernelSize && levels == r.levels;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channels, smoothingKernelSize);
+        return Objects.hash(channels, smoothingKernelSize, levels);
     }
 
     @Override
     public String toString() {
-        return WHO + "{channels=" + channels + ", smoothingKernelSize=" + smoothingKernelSize + "}";
+        return WHO + "{channels=" + channels + ", smoothingKernelSize=" + smoothingKernelSize + ", levels=" + levels + "}";
     }
 
     /** Builder; every setter validates its value. */
     public static final class Builder {
         private int channels = 256;
         private int smoothingKernelSize = 3;
+        private int levels = 5;
 
         private Builder() {
         }
 
         /** Channels d of every level after its lateral convolution, >= 1 (default 256, FPN's). */
         public Builder channels(int d) {
-            if (d < 1) {
-                throw new IllegalArgumentException(WHO + ": channels must be >= 1, got " + d);
-            }
-            this.channels = d;
+            this.channels = GraphBlocks.checkPositive(WHO, "channels", d);
             return this;
         }
 
         /** Kernel size of the smoothing convolution, odd >= 1 (default 3). */
         public Builder smoothingKernelSize(int k) {
             this.smoothingKernelSize = GraphBlocks.checkOddKernel(WHO, "smoothingKernelSize", k);
+            return this;
+        }
+
+        /**
+         * How many of a backbone's deepest feature maps a model builder gives the fusion, >= 1 (default 5: a ResNet's
+         * stem and its four stages, as RARN describes). {@link #addTo} itself fuses whatever levels it is given.
+         */
+        public Builder levels(int n) {
+            this.levels = GraphBlocks.checkPositive(WHO, "levels", n);
             return this;
         }
 

@@ -1,9 +1,11 @@
 package org.armfer.layers.impl;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.nd4j.linalg.activations.IActivation;
 
 /**
@@ -21,9 +23,27 @@ public final class GraphBlocks {
      * Weight initialisation and updater come from the graph's global configuration.
      */
     public static ConvolutionLayer sameConv(int k, long nIn, long nOut, boolean bias, IActivation activation) {
-        return new ConvolutionLayer.Builder(k, k).stride(1, 1).padding(k / 2, k / 2)
+        return conv(k, 1, nIn, nOut, bias, activation);
+    }
+
+    /**
+     * A k x k convolution, stride s, zero padding k/2 on every side (PyTorch {@code Conv2d(k, stride=s, padding=k//2)}),
+     * weights {@code [nOut, nIn, k, k]} as PyTorch's.
+     */
+    public static ConvolutionLayer conv(int k, int s, long nIn, long nOut, boolean bias, IActivation activation) {
+        return new ConvolutionLayer.Builder(k, k).stride(s, s).padding(k / 2, k / 2)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .nIn(nIn).nOut(nOut).hasBias(bias).activation(activation).build();
+    }
+
+    /**
+     * A depthwise k x k convolution (one filter per channel: PyTorch {@code Conv2d(c, c, k, stride=s, padding=k//2,
+     * groups=c)}), NCHW. DL4J keeps its weights as {@code [k, k, c, 1]}, PyTorch as {@code [c, 1, k, k]}.
+     */
+    public static DepthwiseConvolution2D depthwiseConv(int k, int s, long channels, boolean bias, IActivation activation) {
+        return new DepthwiseConvolution2D.Builder(k, k).stride(s, s).padding(k / 2, k / 2).depthMultiplier(1)
+                .convolutionMode(ConvolutionMode.Truncate).dataFormat(CNN2DFormat.NCHW)
+                .nIn(channels).nOut(channels).hasBias(bias).activation(activation).build();
     }
 
     /**
@@ -54,6 +74,14 @@ public final class GraphBlocks {
             throw new IllegalArgumentException(who + ": bnEps must be a finite number > 0, got " + eps);
         }
         return eps;
+    }
+
+    /** Checks a count or size >= 1, e.g. a stride or a number of channels. */
+    public static int checkPositive(String who, String parameter, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(who + ": " + parameter + " must be >= 1, got " + value);
+        }
+        return value;
     }
 
     /** Checks an odd kernel size >= 1 (a 'same' convolution of an even kernel would shift the map). */

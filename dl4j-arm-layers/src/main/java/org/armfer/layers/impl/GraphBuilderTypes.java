@@ -60,6 +60,23 @@ public final class GraphBuilderTypes {
         return cnnType(activationTypes(builder, who), builder, vertex, who);
     }
 
+    /**
+     * {@code type} as a 4-D NCHW feature map, or an IllegalArgumentException naming {@code who} and the vertex whose
+     * type it is ({@code source}: {@code "\"conv5\""}, or {@code "the input vertex"}).
+     */
+    public static InputType.InputTypeConvolutional nchw(InputType type, String who, String source) {
+        if (!(type instanceof InputType.InputTypeConvolutional)) {
+            throw new IllegalArgumentException(who + " needs a 4-D CNN feature map [N, C, H, W] (InputType.convolutional),"
+                    + " but " + source + " outputs " + (type == null ? "null" : type.getType() + " " + type));
+        }
+        InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) type;
+        if (c.getFormat() != CNN2DFormat.NCHW) {
+            throw new IllegalArgumentException(who + " supports NCHW feature maps only, but " + source + " is "
+                    + c.getFormat() + "; set the graph's CNN data format to NCHW");
+        }
+        return c;
+    }
+
     /** As {@link #cnnType(ComputationGraphConfiguration.GraphBuilder, String, String)}, from types already computed. */
     public static InputType.InputTypeConvolutional cnnType(Map<String, InputType> types,
                                                            ComputationGraphConfiguration.GraphBuilder builder,
@@ -73,15 +90,6 @@ public final class GraphBuilderTypes {
             known.addAll(builder.getVertices().keySet());
             throw new IllegalArgumentException(who + ": no vertex \"" + vertex + "\" in the graph; it has " + known);
         }
-        if (!(t instanceof InputType.InputTypeConvolutional)) {
-            throw new IllegalArgumentException(who + " needs a 4-D CNN feature map [N, C, H, W] (InputType.convolutional),"
-                    + " but \"" + vertex + "\" outputs " + t.getType() + " " + t);
-        }
-        InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) t;
-        if (c.getFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(who + " supports NCHW feature maps only, but \"" + vertex + "\" is "
-                    + c.getFormat() + "; set the graph's CNN data format to NCHW");
-        }
-        return c;
+        return nchw(t, who, "\"" + vertex + "\"");
     }
 }

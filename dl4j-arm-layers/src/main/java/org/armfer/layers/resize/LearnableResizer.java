@@ -1,5 +1,7 @@
 package org.armfer.layers.resize;
 
+import org.armfer.layers.GraphBlock;
+import org.armfer.layers.impl.BlockBuilder;
 import org.armfer.layers.impl.GraphBlocks;
 import org.armfer.layers.impl.GraphBuilderTypes;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -37,7 +39,7 @@ import java.util.Objects;
  * {@code P.conv3}, {@code P.bn3}, {@code P.add} (+ b), {@code P.conv4}, {@code P.out} (+ skip, the output).
  * Parameters: convolutions {@code W}, {@code b}; BatchNorms {@code gamma}, {@code beta}, {@code mean}, {@code var}.
  */
-public final class LearnableResizer {
+public final class LearnableResizer implements GraphBlock {
 
     static final String WHO = "LearnableResizer";
 
@@ -69,8 +71,8 @@ public final class LearnableResizer {
         this.residualBlocks = b.residualBlocks;
         this.interpolation = b.interpolation;
         this.leakyReluAlpha = b.leakyReluAlpha;
-        this.bnDecay = b.bnDecay;
-        this.bnEps = b.bnEps;
+        this.bnDecay = b.getBnDecay();
+        this.bnEps = b.getBnEps();
     }
 
     public static Builder builder() {
@@ -100,19 +102,34 @@ public final class LearnableResizer {
      *
      * @return the name of the output vertex, {@code prefix + ".out"} ({@code [N, C, outputHeight, outputWidth]})
      */
+    @Override
     public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, String prefix) {
         Objects.requireNonNull(graphBuilder, "graphBuilder");
+        return addTo(graphBuilder, inputVertex, GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO), prefix);
+    }
+
+    /**
+     * Adds the resizer after {@code inputVertex}, whose output is {@code inputType} (a 4-D NCHW image or feature map).
+     *
+     * @return the name of the output vertex, {@code prefix + ".out"}
+     */
+    @Override
+    public String addTo(ComputationGraphConfiguration.GraphBuilder graphBuilder, String inputVertex, InputType inputType,
+                        String prefix) {
+        Objects.requireNonNull(graphBuilder, "graphBuilder");
         Objects.requireNonNull(prefix, "prefix");
-        InputType.InputTypeConvolutional in = GraphBuilderTypes.cnnType(graphBuilder, inputVertex, WHO);
+        InputType.InputTypeConvolutional in = GraphBuilderTypes.nchw(inputType, WHO, "\"" + inputVertex + "\"");
         long c = in.getChannels();
+        int outH = outputHeight > 0 ? outputHeight : (int) in.getHeight();
+        int outW = outputWidth > 0 ? outputWidth : (int) in.getWidth();
         ActivationLReLU leaky = new ActivationLReLU(leakyReluAlpha);
         ActivationIdentity identity = new ActivationIdentity();
 
-        graphBuilder.addLayer(prefix + SKIP, resize(), inputVertex);
+        graphBuilder.addLayer(prefix + SKIP, resize(outH, outW), inputVertex);
         graphBuilder.addLayer(prefix + CONV1, GraphBlocks.sameConv(7, c, filters, true, leaky), inputVertex);
         graphBuilder.addLayer(prefix + CONV2, GraphBlocks.sameConv(1, filters, filters, true, leaky), prefix + CONV1);
         graphBuilder.addLayer(prefix + BN1, GraphBlocks.batchNorm(bnDecay, bnEps), prefix + CONV2);
-        graphBuilder.addLayer(prefix + RESIZE, resize(), prefix + BN1);
+        graphBuilder.addLayer(prefix + RESIZE, resize(outH, outW), prefix + BN1);
         String t = prefix + RESIZE;
         for (int i = 0; i < residualBlocks; i++) {
             String r = prefix + RES + i;
@@ -132,10 +149,25 @@ public final class LearnableResizer {
         return prefix + OUT;
     }
 
-    private Resize2D resize() {
-        return Resize2D.builder().outputSize(outputHeight, outputWidth).interpolation(interpolation).build();
+    private Resize2D resize(int height, int width) {
+        return Resize2D.builder().outputSize(height, width).interpolation(interpolation).build();
     }
 
+    /** {@code [N, C, outputHeight, outputWidth]}; the input's size when no output size was set. */
+    @Override
+    public InputType outputType(InputType inputType) {
+        InputType.InputTypeConvolutional in = GraphBuilderTypes.nchw(inputType, WHO, "the input vertex");
+        return InputType.convolutional(outputHeight > 0 ? outputHeight : in.getHeight(),
+                outputWidth > 0 ? outputWidth : in.getWidth(), in.getChannels());
+    }
+
+    @Override
+    public String defaultPrefix() {
+        return "resizer";
+    }
+
+
+    /** Output height, or 0: the input's height (a learned enhancement at the same size). */
     public int getOutputHeight() {
         return outputHeight;
     }
@@ -186,25 +218,27 @@ public final class LearnableResizer {
 
     @Override
     public String toString() {
-        return WHO + "{output=" + outputHeight + "x" + outputWidth + ", filters=" + filters + ", residualBlocks="
+        return WHO + "{output=" + (outputHeight > 0 ? outputHeight + "x" + outputWidth : "input size") + ", filters=" + filters + ", residualBlocks="
                 + residualBlocks + ", interpolation=" + interpolation + "}";
     }
 
-    /** Builder with the paper's defaults; the output size is required. Every setter validates its value. */
-    public static final class Builder {
+    /**
+     * Builder with the paper's defaults; without an output size the resizer keeps its input's size (a learned image
+     * enhancement in front of the network). Every setter validates its value.
+     */
+    public static final class Builder extends BlockBuilder<Builder> {
         private int outputHeight;
         private int outputWidth;
         private int filters = 16;
         private int residualBlocks = 1;
         private Interpolation interpolation = Interpolation.BILINEAR;
         private double leakyReluAlpha = 0.2;
-        private double bnDecay = 0.9;
-        private double bnEps = 1e-5;
 
         private Builder() {
+            super(WHO);
         }
 
-        /** Output height and width, both >= 1 (required), e.g. 224 x 224 for a ViT or ResNet behind it. */
+        /** Output height and width, both >= 1, e.g. 224 x 224 for a ViT or ResNet behind it (default: the input's). */
         public Builder outputSize(int height, int width) {
             if (height < 1 || width < 1) {
                 throw new IllegalArgumentException(WHO + ": outputSize must be >= 1 in both dimensions, got " + height + "x" + width);
@@ -216,10 +250,7 @@ public final class LearnableResizer {
 
         /** Filters F of the inner convolutions, >= 1 (default 16). */
         public Builder filters(int f) {
-            if (f < 1) {
-                throw new IllegalArgumentException(WHO + ": filters must be >= 1, got " + f);
-            }
-            this.filters = f;
+            this.filters = GraphBlocks.checkPositive(WHO, "filters", f);
             return this;
         }
 
@@ -251,22 +282,7 @@ public final class LearnableResizer {
             return this;
         }
 
-        /** BatchNorm decay, 0 <= decay < 1 (default 0.9 = PyTorch momentum 0.1). */
-        public Builder bnDecay(double decay) {
-            this.bnDecay = GraphBlocks.checkDecay(WHO, decay);
-            return this;
-        }
-
-        /** BatchNorm epsilon > 0 (default 1e-5). */
-        public Builder bnEps(double eps) {
-            this.bnEps = GraphBlocks.checkEps(WHO, eps);
-            return this;
-        }
-
         public LearnableResizer build() {
-            if (outputHeight < 1) {
-                throw new IllegalStateException(WHO + ": outputSize not set; call outputSize(height, width)");
-            }
             return new LearnableResizer(this);
         }
     }

@@ -116,8 +116,8 @@ class DecomposedSpatialModulatorTest {
         assertEquals(List.of("m" + CONV_KXK), in.get("m" + BN_KXK));
         assertEquals(List.of("m" + CONV_1X1), in.get("m" + BN_1X1));
         assertEquals(List.of("m" + BN_KXK, "m" + BN_1X1), in.get("m" + ADD));
-        assertEquals(List.of("m" + ADD), in.get("m" + RELU));
-        assertEquals(List.of("m" + RELU), in.get("m" + DROPOUT_1));
+        assertEquals(List.of("m" + ADD), in.get("m" + ACTIVATION));
+        assertEquals(List.of("m" + ACTIVATION), in.get("m" + DROPOUT_1));
         assertEquals(List.of("m" + DROPOUT_1), in.get("m" + CONV2));
         assertEquals(List.of("in", "m" + CONV2), in.get("m" + GATE));
         assertEquals(List.of("m" + GATE), in.get("m" + DROPOUT_2));
@@ -183,8 +183,16 @@ class DecomposedSpatialModulatorTest {
         double[][][][] small = convByHand(x, g.getParam("dsm" + CONV_1X1 + "_W"), null);
         bnByHand(small, g, "dsm" + BN_1X1, 1e-5);
         int hid = c / r;
+        // r = 1 keeps the channels: the reference's RepConv then has its identity branch, BN(X)
+        double[][][][] identity = new double[n][hid][h][w];
+        if (r == 1) {
+            for (int b = 0; b < n; b++) for (int ch = 0; ch < c; ch++) for (int i = 0; i < h; i++) identity[b][ch][i] = x[b][ch][i].clone();
+            bnByHand(identity, g, "dsm.conv1_rep.bn_identity", 1e-5);
+        } else {
+            assertFalse(g.getConfiguration().getVertices().containsKey("dsm.conv1_rep.bn_identity"), ctx + ": no identity when C/r != C");
+        }
         for (int b = 0; b < n; b++) for (int o = 0; o < hid; o++) for (int i = 0; i < h; i++) for (int j = 0; j < w; j++)
-            big[b][o][i][j] = Math.max(0, big[b][o][i][j] + small[b][o][i][j]);
+            big[b][o][i][j] = Math.max(0, big[b][o][i][j] + small[b][o][i][j] + identity[b][o][i][j]);
         double[][][][] a = convByHand(big, g.getParam("dsm" + CONV2 + "_W"), null);
 
         INDArray out = g.feedForward(xa, false).get("dsm" + DROPOUT_2);
@@ -226,15 +234,15 @@ class DecomposedSpatialModulatorTest {
             assertFalse(fc.getVertices().containsKey("dsm" + gone), "removed: dsm" + gone);
         }
         assertEquals(List.of("pre"), fc.getVertexInputs().get("dsm" + FUSED_CONV));
-        assertEquals(List.of("dsm" + FUSED_CONV), fc.getVertexInputs().get("dsm" + RELU));
-        assertEquals(List.of("dsm" + RELU), fc.getVertexInputs().get("dsm" + DROPOUT_1));
+        assertEquals(List.of("dsm" + FUSED_CONV), fc.getVertexInputs().get("dsm" + ACTIVATION));
+        assertEquals(List.of("dsm" + ACTIVATION), fc.getVertexInputs().get("dsm" + DROPOUT_1));
         assertEquals(dsm.toBuilder().reparameterized(true).build().numTrainableParams(c), GraphTesting.trainableParams(fused, "dsm"));
         for (String kept : new String[]{"pre_W", "pre_b", "dsm.conv2_W", "out_W", "out_b"}) {
             assertEquals(g.getParam(kept), fused.getParam(kept), "kept: " + kept);
         }
         INDArray x2 = Nd4j.rand(DataType.DOUBLE, 3, c, h, w).subi(0.5);
-        INDArray before = g.feedForward(x2, false).get("dsm" + RELU);
-        INDArray after = fused.feedForward(x2, false).get("dsm" + RELU);
+        INDArray before = g.feedForward(x2, false).get("dsm" + ACTIVATION);
+        INDArray after = fused.feedForward(x2, false).get("dsm" + ACTIVATION);
         assertTrue(before.equalsWithEps(after, 1e-10), "ReLU(BN(convK) + BN(conv1)) = ReLU(fused)\n" + before + "\n" + after);
         assertTrue(g.outputSingle(x2).equalsWithEps(fused.outputSingle(x2), 1e-10), "network outputs, fused vs training form");
 

@@ -157,8 +157,11 @@ class LearnableResizerTest {
 
     @Test
     void rejectsBadSettings() {
-        assertEquals("LearnableResizer: outputSize not set; call outputSize(height, width)",
-                assertThrows(IllegalStateException.class, () -> LearnableResizer.builder().build()).getMessage());
+        // without an output size the resizer keeps its input's size (a learned enhancement)
+        assertEquals(InputType.convolutional(40, 30, 1), LearnableResizer.builder().build()
+                .outputType(InputType.convolutional(40, 30, 1)));
+        assertEquals(InputType.convolutional(64, 48, 3), LearnableResizer.builder().outputSize(64, 48).build()
+                .outputType(InputType.convolutional(40, 30, 3)));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LearnableResizer.builder().outputSize(224, 0))
                 .getMessage().contains("outputSize must be >= 1 in both dimensions, got 224x0"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LearnableResizer.builder().filters(0))

@@ -2,7 +2,7 @@ package org.armfer.examples.cli;
 
 import org.armfer.examples.bench.Bench;
 import org.armfer.examples.bench.ExternalBench;
-import org.armfer.examples.train.Json;
+import org.armfer.train.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,7 +82,12 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int iterations = this.iterations != null ? this.iterations : latency ? LATENCY_ITERATIONS : 5;
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
-        Cli.require(spec, inputSize >= 32, "--input-size must be >= 32 (ResNet-18 reduces it 32-fold); got " + inputSize);
+        Cli.between(spec, "--input-size", inputSize, 32, org.armfer.train.Recipe.MAX_INPUT_SIZE,
+                "ResNet-18 reduces it 32-fold; beyond " + org.armfer.train.Recipe.MAX_INPUT_SIZE + " one image needs gigabytes");
+        if (json != null) {
+            Cli.requireReplaceable(spec, "--json", json, "a bench JSON of armfer bench",
+                    head -> head.startsWith("{") && head.contains("\"batch\" :") && head.contains("\"inputSize\" :"));
+        }
         Cli.require(spec, warmup >= 0 && iterations >= 1, "--warmup must be >= 0 and --iterations >= 1");
         Cli.require(spec, memoryBatch >= 0 && threads >= 0, "--memory-batch and --threads must be >= 0");
         Cli.require(spec, settleMillis >= 0, "--settle-ms must be >= 0; got " + settleMillis);
@@ -141,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
         if (json != null) {
-            Json.writeAtomically(json, Json.write(out));
+            Json.write(json, out);
             stdout.println("wrote " + json);
         }
         return 0;

@@ -1,8 +1,12 @@
 package org.armfer.examples.cli;
 
-import org.armfer.examples.train.DataSpec;
+import org.armfer.datavec.FerDataset;
+import org.armfer.train.DataSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The options that pick a dataset, shared by train, evaluate, ablation, search and data. */
 public final class DataOptions {
@@ -26,6 +30,10 @@ public final class DataOptions {
             description = "Stop every pass over a split after N batches (0: all; for quick smoke runs).")
     int maxBatches;
 
+    @Option(names = "--split-seed", paramLabel = "N",
+            description = "Seed of the validation hold-out drawn from train where the dataset has no validation split (default: 42).")
+    Long splitSeed;
+
     DataSpec spec() {
         try {
             return checked();
@@ -43,7 +51,20 @@ public final class DataOptions {
             throw new IllegalArgumentException("--max-batches must be >= 0; got " + maxBatches);
         }
         d.maxBatches = maxBatches;
-        d.dataset();
+        if (splitSeed != null) {
+            d.splitSeed = splitSeed;
+        }
+        FerDataset ds = d.dataset();
+        // what DataSpec.root() would refuse once the run has started (exit 1), refused here as the usage error it is
+        if (root == null) {
+            if (ds != FerDataset.DEMO) {
+                throw new IllegalArgumentException("--root is required for --dataset " + ds.cliName()
+                        + " (the folder that holds the dataset's files; see README, section Datasets)");
+            }
+        } else if (root.isBlank() || !Files.isDirectory(Path.of(root))) {
+            throw new IllegalArgumentException("--root " + (root.isBlank() ? "is empty" : root + " is not a directory"
+                    + (Files.exists(Path.of(root)) ? "" : " (it does not exist)")) + "; it must name the dataset's folder");
+        }
         return d;
     }
 }

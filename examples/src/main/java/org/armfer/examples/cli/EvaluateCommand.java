@@ -2,15 +2,12 @@ package org.armfer.examples.cli;
 
 import org.armfer.datavec.Split;
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.DataSpec;
-import org.armfer.examples.train.Evaluation;
-import org.armfer.examples.train.Json;
-import org.armfer.examples.train.Metrics;
-import org.armfer.examples.train.ModelCard;
-import org.armfer.layers.GarMode;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.armfer.train.DataSpec;
+import org.armfer.train.Evaluation;
+import org.armfer.train.Json;
+import org.armfer.train.Metrics;
+import org.armfer.train.ModelEvaluation;
+import org.armfer.train.ModelFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,29 +16,29 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code armfer evaluate}. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluate a trained model on a dataset split: weighted accuracy (WA), unweighted accuracy (UA, mean",
-                "per-class recall), per-class recall and the confusion matrix (text and PNG), and check that predictions",
-                "do not depend on the batch: at batch size 1, at --batch, and shuffled they must agree."})
+        description = {"Evaluate a trained model (or the ARM reference's checkpoint, --weights) on a dataset split: weighted",
+                "accuracy (WA), unweighted accuracy (UA, mean per-class recall), per-class recall and the confusion matrix",
+                "(text and PNG), and check that predictions do not depend on the batch: at batch size 1, at --batch, and",
+                "shuffled they must agree (exit code 3 when they do not)."})
 public final class EvaluateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model-file", required = true, paramLabel = "ZIP", description = "A model.zip written by 'armfer train'.")
-    Path modelFile;
+    @Mixin
+    ModelFileOptions source;
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "train, validation or test (default: test where the dataset has one).")
+    @Option(names = "--split", paramLabel = "SPLIT",
+            description = "train, validation or test (default: test where the dataset has one, else validation: AffectNet's is its test set).")
     String split;
 
     @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -62,81 +59,76 @@ public final class EvaluateCommand implements Callable<Integer> {
         DataSpec d = data.spec();
         Split s;
         try {
-            s = split == null ? (d.testSplit() != null || d.validationSplit() == Split.TEST ? Split.TEST : Split.VALIDATION)
-                    : Split.parse(split);
+            s = split == null ? (d.dataset().splits().contains(Split.TEST) ? Split.TEST : Split.VALIDATION) : Split.parse(split);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--split: " + e.getMessage());
         }
-        ComputationGraph model = Checkpoints.loadModel(modelFile);
-        ModelCard card = ModelCard.readFrom(modelFile);
-        if (card == null) {
-            throw new IllegalArgumentException(modelFile + " has no armfer model card (" + ModelCard.KEY
-                    + "); evaluate needs a model written by 'armfer train'");
+        source.check();
+        Path modelFile = source.modelFile != null ? source.modelFile : source.weights;
+        Path dir = out != null ? out : (modelFile == null ? Path.of(".") : modelFile.toAbsolutePath().getParent())
+                .resolve("evaluate-" + d.dataset + "-" + s.name().toLowerCase(Locale.ROOT));
+        Cli.requireOutputFolder(spec, "--out", dir, KIND, EvaluateCommand::isEarlierRun);
+        try (org.armfer.io.OutputFolder folder = Cli.claim(spec, "--out", dir, KIND, EvaluateCommand::isEarlierRun)) {
+            return evaluate(d, s, modelFile, dir);
         }
-        if (card.labels.size() != d.numClasses()) {
-            throw new IllegalArgumentException(modelFile + " predicts " + card.labels.size() + " classes " + card.labels
-                    + " but --dataset " + d.dataset + " has " + d.numClasses() + " " + d.labels());
+    }
+
+    /** The {@link org.armfer.io.OutputFolder} kind of an evaluation's report folder. */
+    static final String KIND = "evaluate";
+
+    /** A report folder written before folders were marked. */
+    static boolean isEarlierRun(Path dir) {
+        return java.nio.file.Files.isRegularFile(dir.resolve("metrics.json"));
+    }
+
+    private int evaluate(DataSpec d, Split s, Path modelFile, Path dir) throws Exception {
+        ModelFiles.Loaded loaded = source.load(d);
+        ModelEvaluation.Result r;
+        try {
+            r = ModelEvaluation.run(loaded.model(), loaded.card(), d, s, batch, check);
+        } catch (IllegalStateException e) {
+            if (e instanceof org.armfer.datavec.FerDataException) throw e;
+            throw new IllegalStateException(modelFile + ": " + e.getMessage(), e);
         }
+        Metrics m = r.metrics();
         PrintWriter o = spec.commandLine().getOut();
-        Metrics m = Evaluation.evaluate(model, d.iterator(s, batch, card.height, card.channels, false, false, card.seed), d.labels());
         o.printf(Locale.ROOT, "%s on %s, %s split (%d images)%nWA %s  UA %s%n%n", modelFile, d.dataset,
-                s.name().toLowerCase(Locale.ROOT), m.total(), RunReport.fmt(m.weightedAccuracy()), RunReport.fmt(m.unweightedAccuracy()));
+                s.name().toLowerCase(Locale.ROOT), m.total(), Metrics.format(m.weightedAccuracy()), Metrics.format(m.unweightedAccuracy()));
         o.printf("%-12s %8s %8s%n", "class", "images", "recall");
         for (int c = 0; c < m.labels().size(); c++) {
-            o.printf(Locale.ROOT, "%-12s %8d %8s%n", m.labels().get(c), m.support(c), RunReport.fmt(m.recall(c)));
+            o.printf(Locale.ROOT, "%-12s %8d %8s%n", m.labels().get(c), m.support(c), Metrics.format(m.recall(c)));
         }
         o.println();
         o.print(m.confusionText());
 
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", modelFile.toString());
-        json.put("dataset", d.dataset);
-        json.put("split", s.name().toLowerCase(Locale.ROOT));
-        json.put("images", m.total());
-        json.put("weightedAccuracy", m.weightedAccuracy());
-        json.put("unweightedAccuracy", m.unweightedAccuracy());
-        json.put("labels", m.labels());
-        json.put("recall", m.recalls());
-        json.put("confusion", m.confusion());
         List<String[]> summary = new ArrayList<>();
         summary.add(new String[]{"model", modelFile.toString()});
         summary.add(new String[]{"data", d + ", " + s.name().toLowerCase(Locale.ROOT) + " split"});
         summary.add(new String[]{"WA / UA", RunReport.fmt(m.weightedAccuracy()) + " / " + RunReport.fmt(m.unweightedAccuracy())});
-
-        boolean independent = true;
-        if (check > 0) {
-            INDArray features = Evaluation.firstFeatures(d.iterator(s, batch, card.height, card.channels, false, false, card.seed), check);
-            int b = Math.max(2, Math.min(batch, (int) features.size(0)));
-            Evaluation.BatchIndependence bi = Evaluation.checkBatchIndependence(model, features, b, card.seed);
-            independent = bi.agree();
-            String line = String.format(Locale.ROOT, "Batch independence on %d images: batch 1 vs %d max |dp| %.2e, shuffled max |dp| %.2e: %s",
-                    bi.examples, b, bi.maxDiffBatch1, bi.maxDiffShuffled, independent ? "predictions agree"
+        Evaluation.BatchIndependence bi = r.independence();
+        if (bi != null) {
+            String line = String.format(Locale.ROOT, "Batch independence on %d images: batch 1 vs %d max |dp| %s, shuffled max |dp| %s: %s",
+                    bi.examples, bi.batchSize, RunReport.difference(bi.maxDiffBatch1), RunReport.difference(bi.maxDiffShuffled), bi.agree() ? "predictions agree"
                             : "PREDICTIONS DEPEND ON THE BATCH (" + bi.changedPredictions + " predicted classes change)");
             o.println();
             o.println(line);
             summary.add(new String[]{"batch independence", line});
-            json.put("batchIndependent", independent);
-            json.put("maxDiffBatch1", bi.maxDiffBatch1);
-            json.put("maxDiffShuffled", bi.maxDiffShuffled);
-            ComputationGraph batchMode = Evaluation.withGarMode(model, GarMode.BATCH);
-            if (batchMode != null) {
-                Evaluation.BatchIndependence ref = Evaluation.checkBatchIndependence(batchMode, features, b, card.seed);
+            Evaluation.BatchIndependence ref = r.batchMode();
+            if (ref != null) {
                 String refLine = String.format(Locale.ROOT, "In GarMode.BATCH (the reference implementation's behaviour) the same"
-                                + " images would move by up to %.2e between batch 1 and %d (%d of %d predicted classes change), %.2e when shuffled.",
-                        ref.maxDiffBatch1, b, ref.changedPredictions, ref.examples, ref.maxDiffShuffled);
+                                + " images would move by up to %s between batch 1 and %d (%d of %d predicted classes change), %s when shuffled.",
+                        RunReport.difference(ref.maxDiffBatch1), ref.batchSize, ref.changedPredictions, ref.examples, RunReport.difference(ref.maxDiffShuffled));
                 o.println(refLine);
                 summary.add(new String[]{"GarMode.BATCH", refLine});
-                json.put("batchModeMaxDiffBatch1", ref.maxDiffBatch1);
-                json.put("batchModeChangedPredictions", ref.changedPredictions);
             }
         }
-        Path dir = out != null ? out : modelFile.toAbsolutePath().getParent()
-                .resolve("evaluate-" + d.dataset + "-" + s.name().toLowerCase(Locale.ROOT));
-        java.nio.file.Files.createDirectories(dir);
-        Json.writeAtomically(dir.resolve("metrics.json"), Json.write(json));
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("model", modelFile.toString());
+        json.putAll(r.json());
+        Json.write(dir.resolve("metrics.json"), json);
         RunReport.writeConfusion(dir, m);
         RunReport.writeHtml(dir, "Evaluation of " + modelFile.getFileName(), summary, List.of(), m);
         o.println("Report: " + dir.resolve(RunReport.HTML));
-        return independent ? 0 : 3;
+        return r.batchIndependent() ? 0 : 3;
     }
 }

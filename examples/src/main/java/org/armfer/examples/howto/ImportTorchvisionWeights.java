@@ -13,19 +13,23 @@ import java.nio.file.Path;
 /**
  * Example 3: start ResNet-18-ARM from torchvision's ImageNet-pretrained ResNet-18 (the usual starting point).
  * <p>
- * Run it with {@code ./armfer example ImportTorchvisionWeights [resnet18.npz]}. Without an argument it first writes
- * a stand-in file in torchvision's format (this machine may not reach download.pytorch.org); with the real file it
- * loads the real weights. Write the real file once with the Python snippet below (needs torch and numpy).
+ * Run it with {@code ./armfer example ImportTorchvisionWeights [resnet18-f37072fd.pth | torchvision-resnet18-imagenet]}.
+ * Without an argument it first writes a stand-in file in torchvision's format (this machine may not reach
+ * download.pytorch.org); with torchvision's {@code .pth} (or a {@code .npz} of it) it loads the real weights, and with
+ * the registered name it fetches them into {@code ~/.armfer/weights} first (once; SHA-256 checked).
  */
 public final class ImportTorchvisionWeights {
 
     public static void main(String[] args) throws Exception {
-        // How to turn torchvision's .pth into the .npz that TorchWeights reads:
-        System.out.println("Python snippet for the real weights:\n" + PretrainedWeights.TORCHVISION_RESNET18_IMAGENET.conversionSnippet());
+        // TorchWeights reads torch.save's .pth directly; PretrainedWeights knows where torchvision's lie and their hash.
+        PretrainedWeights imagenet = PretrainedWeights.TORCHVISION_RESNET18_IMAGENET;
+        System.out.println("torchvision's weights: " + imagenet.source() + " (--weights " + imagenet.id() + ")");
 
         Path npz;
-        if (args.length > 0) {
-            npz = Path.of(args[0]);
+        if (args.length > 0 && PretrainedWeights.find(args[0]).isPresent() && !Files.exists(Path.of(args[0]))) {
+            npz = PretrainedWeights.find(args[0]).get().fetch();    // cached in ~/.armfer/weights, hash checked
+        } else if (args.length > 0) {
+            npz = Path.of(args[0]);                                  // .pth, .pt or .npz
         } else {
             // A stand-in with torchvision's keys and shapes: the state dict of a fresh ResNet18 (GAP head).
             npz = Files.createTempFile("resnet18-standin", ".npz");
@@ -43,7 +47,7 @@ public final class ImportTorchvisionWeights {
                 report.loaded().size(), report.vertices().size(), report.skipped());
         System.out.println("first entries: " + report.loaded().entrySet().stream().limit(4).toList());
 
-        // 3. Train as usual (or: ./armfer train --weights resnet18.npz ...).
+        // 3. Train as usual (or: ./armfer train --weights torchvision-resnet18-imagenet ...).
         if (args.length == 0) {
             Files.deleteIfExists(npz);
         }

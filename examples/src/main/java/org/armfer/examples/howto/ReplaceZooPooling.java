@@ -26,9 +26,12 @@ public final class ReplaceZooPooling {
         // 2. Find the pooling vertex to replace. ArmModule lists the graph's pooling vertices for you.
         System.out.println("pooling vertices: " + ArmModule.poolingVertices(resnet.getConfiguration()));
 
-        // 3. The paper's ARM (FA to 2 channels, DA 32x32 stride 8, BN, SA) in place of "avgpool". The classifier's
-        //    nIn is updated from the new shape (2048x7x7 -> FA 2x224x224 -> DA 25x25 -> SA: 625 features).
+        // 3. The paper's ARM (FA, DA, BN, SA) in place of "avgpool", its geometry derived from the map it replaces the
+        //    pooling of (DL4J's ResNet-50 gives 2048x4x4 at 224: FA to 2 channels, r = 32 -> 2x128x128; DA 37x37 stride
+        //    9, the paper's 32/8 on 112x112 scaled -> 11x11; SA: 121 features). arm.geometry(2048, 4, 4) prints it.
+        //    The classifier's nIn is updated from the new shape.
         ArmModule arm = ArmModule.builder().build();
+        System.out.println("ARM on the pooling's input: " + arm.geometry(2048, 4, 4));
         ComputationGraph withArm = arm.replacePooling(resnet, "avgpool", InputType.convolutional(side, side, 3));
         System.out.println("ARM vertices: " + withArm.getConfiguration().getVertexInputs().keySet().stream()
                 .filter(v -> v.startsWith("avgpool.")).sorted().toList());

@@ -1,9 +1,12 @@
 package org.armfer.examples.cli;
 
 import org.armfer.examples.report.RunReport;
-import org.armfer.examples.train.Checkpoints;
-import org.armfer.examples.train.TrainRun;
-import org.armfer.examples.train.Trainer;
+import org.armfer.train.ModelFiles;
+import org.armfer.zoo.Npz;
+import org.armfer.zoo.ResNet18;
+import org.armfer.zoo.TorchWeights;
+import org.armfer.train.TrainRun;
+import org.armfer.train.Trainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,6 +82,16 @@ class CliTest {
         }
         List<String> csv = Files.readAllLines(run.resolve(RunReport.EPOCHS));
         assertEquals(3, csv.size(), "header + one line per epoch: " + csv);
+        assertTrue(csv.get(0).endsWith(",train_wa") && !csv.get(1).endsWith(","), "the training accuracy column: " + csv);
+        // config.json holds the resolved recipe, what was overridden, and which examples formed each split
+        JsonNode config = new ObjectMapper().readTree(run.resolve(RunReport.CONFIG).toFile());
+        assertEquals("demo", config.at("/recipe/name").asText());
+        assertEquals(8, config.at("/recipe/batchSize").asInt());
+        assertEquals(2, config.at("/recipe/epochs").asInt());
+        assertEquals("REFERENCE", config.at("/recipe/augmentation").asText());
+        assertEquals(Set.of("epochs", "batchSize"), Set.copyOf(iterator(config.get("overrides").fieldNames())));
+        assertEquals("dataset", config.at("/splits/validation").asText(), "FER2013's PublicTest validates the demo data");
+        assertEquals(64, config.at("/splits/splits/test/sha256").asText().length());
         assertTrue(Files.readString(run.resolve(RunReport.HTML)).contains("curves.png"));
         // PNGs are real images
         assertTrue(ImageIO.read(run.resolve(RunReport.CURVES).toFile()).getWidth() > 100);
@@ -98,14 +112,92 @@ class CliTest {
         CliRunner.Result r = CliRunner.run("train", "--resume", "--out", b.toString(), "--epochs", "2");
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("epoch 2/2") && !r.out().contains("epoch 1/2"), r.toString());
-        ComputationGraph whole = Checkpoints.loadModel(run.resolve(TrainRun.MODEL));
-        ComputationGraph resumed = Checkpoints.loadModel(b.resolve(TrainRun.MODEL));
+        ComputationGraph whole = ModelFiles.load(run.resolve(TrainRun.MODEL));
+        ComputationGraph resumed = ModelFiles.load(b.resolve(TrainRun.MODEL));
         INDArray p1 = whole.params();
         INDArray p2 = resumed.params();
         double maxDiff = p1.sub(p2).amaxNumber().doubleValue();
         // same seed, same batches, same updater state: equal up to float summation order in the native kernels
         assertTrue(maxDiff < 1e-4, "max |param difference| " + maxDiff);
         assertEquals(3, Files.readAllLines(b.resolve(RunReport.EPOCHS)).size());
+    }
+
+    private static <T> List<T> iterator(java.util.Iterator<T> it) {
+        List<T> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void recipesAreListedAndAPretrainedOneNeedsItsBackbone() throws Exception {
+        CliRunner.Result list = CliRunner.run("train", "--list-recipes");
+        assertEquals(0, list.exitCode(), list.toString());
+        for (String r : List.of("paper-rafdb", "paper-affectnet7", "paper-affectnet8", "paper-fer2013", "demo")) {
+            assertTrue(list.out().contains(r), r + " listed: " + list.out());
+        }
+        assertTrue(list.out().contains("weight decay 0.0001 coupled, 70 epochs, batch 256"), list.out());
+        Path raf = rafDb(tmp.resolve("raf-plain"), true, false);
+        CliRunner.Result noWeights = CliRunner.run("train", "--dataset", "rafdb", "--root", raf.toString(), "--out",
+                tmp.resolve("no-weights").toString());
+        assertEquals(1, noWeights.exitCode(), noWeights.toString());
+        assertTrue(noWeights.err().contains("paper-rafdb") && noWeights.err().contains("--weights")
+                && noWeights.err().contains("--from-scratch") && noWeights.err().contains("Pretrained weights"), noWeights.toString());
+        CliRunner.Result badField = CliRunner.run("train", "--recipe", "paper-rafdb", "--accumulate", "3");
+        assertEquals(2, badField.exitCode(), badField.toString());
+        assertTrue(badField.err().contains("accumulate"), badField.toString());
+    }
+
+    /**
+     * A RAF-DB copy: three 16x16 training images per class; its test rows are listed, their images present but not
+     * images at all ({@code unreadableTest}), or not listed ({@code withTest} false).
+     */
+    static Path rafDb(Path root, boolean withTest, boolean unreadableTest) throws Exception {
+        StringBuilder labels = new StringBuilder();
+        Path aligned = Files.createDirectories(root.resolve("Image/aligned"));
+        int n = 0;
+        for (int label = 1; label <= 7; label++) {
+            for (int i = 0; i < 3; i++) {
+                String name = String.format("train_%05d", ++n);
+                labels.append(name).append(".jpg ").append(label).append('\n');
+                BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) img.setRGB(x, y, (label * 30 + x * 4 + i) << 8 | y * 9);
+                ImageIO.write(img, "jpeg", aligned.resolve(name + "_aligned.jpg").toFile());
+            }
+        }
+        if (withTest) {
+            for (int t = 1; t <= 7; t++) {
+                String name = String.format("test_%04d", t);
+                labels.append(name).append(".jpg ").append(t).append('\n');
+                Path img = aligned.resolve(name + "_aligned.jpg");
+                if (unreadableTest) {
+                    Files.writeString(img, "not an image: a test split read by mistake fails here");
+                } else {
+                    ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "jpeg", img.toFile());
+                }
+            }
+        }
+        Files.createDirectories(root.resolve("EmoLabel"));
+        Files.writeString(root.resolve("EmoLabel/list_patition_label.txt"), labels.toString());
+        return root;
+    }
+
+    @Test
+    void searchRanksOnAHoldOutAndNeverReadsTheTestSplit() throws Exception {
+        String[] small = {"--recipe", "demo", "--epochs", "1", "--batch", "7", "--max-batches", "1", "--val-fraction", "0.34"};
+        for (boolean withTest : new boolean[]{true, false}) {
+            Path raf = rafDb(tmp.resolve("raf-" + withTest), withTest, true);
+            Path out = tmp.resolve("raf-search-" + withTest);
+            CliRunner.Result r = CliRunner.run(args(new String[]{"search", "--dataset", "rafdb", "--root", raf.toString(), "--kind",
+                    "sweep", "--kernel-range", "1,1", "--out", out.toString()}, small));
+            assertEquals(0, r.exitCode(), (withTest ? "unreadable test images: " : "no test split: ") + r);
+            assertTrue(r.out().contains("ranked on validation: 34% of each training class held out (seed 42), 7 images"), r.toString());
+            assertTrue(Files.readAllLines(out.resolve("results.csv")).get(1).contains(",OK,"), "the candidate trained");
+        }
+        // train reads the test split, once, at the end: there the unreadable images fail, naming the file
+        CliRunner.Result t = CliRunner.run(args(new String[]{"train", "--dataset", "rafdb", "--root", tmp.resolve("raf-true").toString(),
+                "--out", tmp.resolve("raf-train").toString()}, small));
+        assertEquals(1, t.exitCode(), t.toString());
+        assertTrue(t.out().contains("epoch 1/1") && t.err().contains("test_0001_aligned.jpg"), "trained, then failed on test: " + t);
     }
 
     @Test
@@ -144,7 +236,7 @@ class CliTest {
         Files.writeString(images.resolve("notes.txt"), "not an image");
         Path json = tmp.resolve("pred.json");
         CliRunner.Result r = CliRunner.run("predict", images.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
-                "--top-k", "2", "--batch", "2", "--json", json.toString());
+                "--top-k", "2", "--batch", "2", "--json", json.toString(), "--no-detect", "--out", tmp.resolve("pred").toString());
         assertEquals(0, r.exitCode(), r.toString());
         List<String> lines = r.out().lines().filter(l -> l.contains("face")).toList();
         assertEquals(3, lines.size(), r.toString());
@@ -153,7 +245,7 @@ class CliTest {
 
         // the same image alone gives the same line (batch-independent)
         CliRunner.Result one = CliRunner.run("predict", images.resolve("face1.png").toString(), "--model-file",
-                run.resolve(TrainRun.MODEL).toString(), "--top-k", "2");
+                run.resolve(TrainRun.MODEL).toString(), "--top-k", "2", "--no-detect", "--out", tmp.resolve("pred-one").toString());
         assertEquals(lines.get(1), one.out().strip());
 
         CliRunner.Result bad = CliRunner.run("predict", images.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
@@ -161,7 +253,8 @@ class CliTest {
         assertEquals(2, bad.exitCode(), bad.toString());
         Path corrupt = images.resolve("broken.jpg");
         Files.write(corrupt, new byte[]{(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
-        CliRunner.Result broken = CliRunner.run("predict", corrupt.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString());
+        CliRunner.Result broken = CliRunner.run("predict", corrupt.toString(), "--model-file", run.resolve(TrainRun.MODEL).toString(),
+                "--out", tmp.resolve("pred-broken").toString());
         assertEquals(1, broken.exitCode(), broken.toString());
         assertTrue(broken.err().contains("broken.jpg"), broken.toString());
     }
@@ -181,15 +274,29 @@ class CliTest {
     }
 
     @Test
-    void ablationTrainsEachConfigurationAndWritesTheTable() throws Exception {
+    void ablationTrainsEachConfigurationFromTheBackboneAndWritesTheTable() throws Exception {
+        // an "ImageNet" backbone in torchvision's keys
+        ComputationGraph imagenet = ResNet18.builder().numClasses(1000).inputSize(48).seed(99).build().init();
+        Path npz = tmp.resolve("backbone.npz");
+        Npz.write(npz, TorchWeights.export(imagenet));
         Path out = tmp.resolve("ablation");
         String[] a = args(new String[]{"ablation"}, SMALL);
-        a = args(a, "--root", demo.toString(), "--configs", "none,FA+DA+SA", "--epochs", "1", "--max-batches", "1", "--out", out.toString());
+        a = args(a, "--root", demo.toString(), "--configs", "none,FA+DA+SA", "--epochs", "1", "--max-batches", "1", "--weights",
+                npz.toString(), "--out", out.toString());
         CliRunner.Result r = CliRunner.run(a);
         assertEquals(0, r.exitCode(), r.toString());
         List<String> csv = Files.readAllLines(out.resolve(AblationCommand.CSV));
         assertEquals(3, csv.size(), csv.toString());
         assertTrue(csv.get(1).startsWith("none,") && csv.get(2).startsWith("FA+DA+SA,"), csv.toString());
+        // each configuration started from the backbone: one Adam step (lr 1e-3) away from it, far from a fresh init
+        INDArray backbone = imagenet.getLayer("layer4.1.conv2").getParam("W");
+        for (String set : List.of("none", "FA_DA_SA")) {
+            INDArray trained = ModelFiles.load(out.resolve(set).resolve(TrainRun.MODEL)).getLayer("layer4.1.conv2").getParam("W");
+            double d = trained.sub(backbone).amaxNumber().doubleValue();
+            assertTrue(d < 3e-3, set + ": max |difference| from the backbone " + d);
+        }
+        INDArray fresh = ResNet18.builder().numClasses(7).inputSize(48).build().init().getLayer("layer4.1.conv2").getParam("W");
+        assertTrue(fresh.sub(backbone).amaxNumber().doubleValue() > 3e-2, "a fresh initialisation is far from it");
         // rerun: finished configurations are not trained again
         CliRunner.Result again = CliRunner.run(a);
         assertEquals(0, again.exitCode(), again.toString());
@@ -224,6 +331,12 @@ class CliTest {
                 {"train", "--loss", "hinge"},
                 {"train", "--gar-mode", "SOMETIMES"},
                 {"evaluate"},
+                {"evaluate", "--weights", "ref.npz"},
+                {"evaluate", "--weights", "ref.npz", "--model-file", "m.zip", "--gar", "batch"},
+                {"evaluate", "--weights", "ref.npz", "--gar", "sometimes"},
+                {"train", "--resume", "--out", "x", "--lr", "0.5"},
+                {"train", "--augment", "mixup"},
+                {"train", "--weight-decay-mode", "l3"},
                 {"search", "--kind", "genetic"},
                 {"ablation", "--configs", "FA+XX"},
                 {"example", "NoSuchExample"},
@@ -249,7 +362,9 @@ class CliTest {
             assertTrue(r.out().contains("Usage: armfer " + cmd), cmd + ": " + r.out());
         }
         CliRunner.Result models = CliRunner.run("train", "--list-models");
-        assertTrue(models.out().contains("resnet18-arm"), models.toString());
+        // exactly the registry's names, one per line, each with its description
+        List<String> listed = models.out().lines().filter(l -> !l.isBlank()).map(l -> l.split("\\s+")[0]).toList();
+        assertEquals(org.armfer.zoo.FerModels.names(), listed, models.toString());
     }
 
     @Test
