@@ -185,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("threads", nThreads);
             out.put("rows", rows);
             out.put("ratios", ratios);
-            Json.writeAtomically(json, Json.write(out));
+            Json.write(json, out);
             stdout.println("wrote " + json);
         }
         return 0;
