@@ -3,9 +3,7 @@ package org.armfer.examples.bench;
 import org.armfer.layers.ArmModule;
 import org.armfer.fast.BatchNormFolding;
 import org.armfer.fast.onednn.OneDnnInference;
-import org.armfer.zoo.FerResNet;
-import org.armfer.zoo.ResNet18;
-import org.armfer.zoo.ResNet18Arm;
+import org.armfer.zoo.FerModels;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -26,14 +24,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The benchmark harness of {@code armfer bench}: images per second for training and inference of ResNet18 (GAP) and
- * ResNet18Arm, warm-up then the median of timed iterations, and a micro-benchmark of the ARM block against DL4J's
- * global pooling on a 512x7x7 input, forward and backward.
+ * The benchmark harness of {@code armfer bench}: images per second for training and inference of models registered in
+ * {@link FerModels} (by default ResNet-18-ARM and, for ARM's cost, ResNet-18 with GAP; see {@link #expandModels}),
+ * warm-up then the median of timed iterations, and a micro-benchmark of the ARM block against DL4J's global pooling on
+ * a 512x7x7 input, forward and backward.
  */
 public final class Bench {
 
@@ -42,7 +42,7 @@ public final class Bench {
         // "dl4j", "dl4j-folded" (batch norm folded, inference), "dl4j-onednn" (OneDnnInference), "pytorch",
         // "onnxruntime"
         public String engine;
-        public String model;    // "resnet18", "resnet18-arm", "arm-block", "gap-block"
+        public String model;    // a FerModels name ("resnet18-arm", ...), "arm-block", "gap-block"
         public String phase;    // "train", "inference", "latency" (inference of one image), "forward", "backward"
         public int batch;
         public int inputSize;
@@ -105,6 +105,10 @@ public final class Bench {
     private final int iterations;
     private final Consumer<String> progress;
     private final int settleMillis;
+    /** The FerModels names timed, in order (see {@link #expandModels}). */
+    private List<String> models = DEFAULT_MODELS;
+    /** What the run could not do as asked (a fallback), one line each, for the output; see {@link #notes()}. */
+    private final List<String> notes = new ArrayList<>();
     /** How the harness pauses (ms); a field so that tests record the pauses instead of sleeping. */
     Sleeper sleeper = ms -> {
         try {
@@ -137,6 +141,61 @@ public final class Bench {
         this.iterations = iterations;
         this.settleMillis = settleMillis;
         this.progress = progress;
+    }
+
+    /** The model {@code armfer bench} times unless told otherwise (the one issue 20's targets are stated for). */
+    public static final String DEFAULT_MODEL = "resnet18-arm";
+
+    /** What {@link #DEFAULT_MODEL} expands to: the GAP model beside it, so that ARM's cost is measured too. */
+    static final List<String> DEFAULT_MODELS = List.of("resnet18", "resnet18-arm");
+
+    /**
+     * The models to time for the names asked: each registered name in {@link FerModels} (trimmed, any case, as its
+     * registry spells it), and in front of an ARM model ({@code X-arm}) its GAP counterpart {@code X} when that is
+     * registered, so that ARM's cost shows in the ratios; duplicates dropped, order kept.
+     *
+     * @throws IllegalArgumentException for no name or a name not registered (the message lists the registered ones)
+     */
+    public static List<String> expandModels(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            throw new IllegalArgumentException("no model to bench; allowed: " + String.join(", ", FerModels.names()));
+        }
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (String n : names) {
+            String name = FerModels.entry(n).name();
+            if (name.endsWith("-arm")) {
+                String gap = name.substring(0, name.length() - "-arm".length());
+                if (FerModels.names().contains(gap)) {
+                    out.add(gap);
+                }
+            }
+            out.add(name);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Times these models ({@link #expandModels} of {@code names}) instead of the default pair; returns this. */
+    public Bench withModels(List<String> names) {
+        this.models = expandModels(names);
+        return this;
+    }
+
+    /** The models this bench times, in order. */
+    public List<String> benchedModels() {
+        return models;
+    }
+
+    /** What the run did otherwise than asked (OneDnnInference falling back to DL4J, ...), one line each. */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    private Map<String, ComputationGraph> initModels() {
+        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
+        for (String name : models) {
+            graphs.put(name, FerModels.init(name, 7, inputSize));
+        }
+        return graphs;
     }
 
     static double median(List<Double> v) {
@@ -231,26 +290,22 @@ public final class Bench {
         return rows;
     }
 
-    /** Training and inference throughput of ResNet18 and ResNet18Arm (7 classes); see {@link #models(Map)}. */
+    /** Training and inference throughput of the models (7 classes); see {@link #models(Map)}. */
     public List<Row> models() {
         return models(Map.of());
     }
 
     /**
-     * Training and inference throughput of ResNet18 and ResNet18Arm (7 classes), timed interleaved (see
+     * Training and inference throughput of the models (7 classes; {@link #withModels}), timed interleaved (see
      * {@link #timeInterleaved}): the two models' training steps, then every inference together: DL4J's, DL4J's with
      * batch norm folded ({@code dl4j-folded}) and {@code otherInference} (engine -> model -> one inference of a
      * batch of the same size, e.g. ONNX Runtime's), so that the ratios between engines are fair too.
      */
     public List<Row> models(Map<String, Map<String, Runnable>> otherInference) {
         List<Row> rows = new ArrayList<>();
-        Map<String, FerResNet> models = new LinkedHashMap<>();
-        models.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build());
-        models.put("resnet18-arm", ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build());
         DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 1);
-        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
-        models.forEach((name, m) -> graphs.put(name, m.init()));
-        progress.accept("dl4j resnet18 and resnet18-arm train, batch " + batch);
+        Map<String, ComputationGraph> graphs = initModels();
+        progress.accept("dl4j " + String.join(", ", models) + " train, batch " + batch);
         Map<String, Runnable> train = new LinkedHashMap<>();
         graphs.forEach((name, g) -> train.put(name, () -> g.fit(ds)));
         rows.addAll(interleavedRows("dl4j", "train", inputSize, train));
@@ -284,7 +339,12 @@ public final class Bench {
         graphs.forEach((name, g) -> {
             OneDnnInference o = OneDnnInference.of(g);
             compiled.add(o);
-            o.fallbackReason(x.shape()).ifPresent(r -> progress.accept("dl4j-onednn " + name + " falls back: " + r));
+            o.fallbackReason(x.shape()).ifPresent(r -> {
+                String note = "dl4j-onednn " + name + " ran through DL4J's own output (OneDnnInference falls back: "
+                        + r + ")";
+                progress.accept(note);
+                notes.add(note);
+            });
             bodies.put("dl4j-onednn|" + name, () -> o.output(x));
         });
         return bodies;
@@ -292,7 +352,7 @@ public final class Bench {
 
     /**
      * Latency of one image (batch 1) in every engine, all timed interleaved in one sequence of rounds (see
-     * {@link #timeRounds}): for ResNet18 and then ResNet18Arm, DL4J's inference, DL4J's with batch norms folded,
+     * {@link #timeRounds}): for each model in turn, DL4J's inference, DL4J's with batch norms folded,
      * OneDnnInference's, then {@code external} (engine -> model -> one timed inference of one image, e.g. PyTorch's
      * and ONNX Runtime's). Rows of phase {@value #LATENCY} with p50/p90/p99.
      */
@@ -300,9 +360,7 @@ public final class Bench {
         if (batch != 1) {
             throw new IllegalStateException("latency is measured at batch 1; this bench has batch " + batch);
         }
-        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
-        graphs.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build().init());
-        graphs.put("resnet18-arm", ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build().init());
+        Map<String, ComputationGraph> graphs = initModels();
         INDArray x = randomBatch(1, 3, inputSize, inputSize, 7, 4).getFeatures();
         List<OneDnnInference> compiled = new ArrayList<>();
         try {
@@ -393,9 +451,7 @@ public final class Bench {
 
     /** Trains {@code model} at this batch for warm-up + iterations and returns the process's peak RSS. */
     public long trainingPeakMemory(String model) {
-        FerResNet m = model.equals("resnet18") ? ResNet18.builder().numClasses(7).inputSize(inputSize).build()
-                : ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build();
-        ComputationGraph g = m.init();
+        ComputationGraph g = FerModels.init(model, 7, inputSize);
         DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 3);
         time(() -> g.fit(ds));
         return peakRss();
@@ -458,11 +514,12 @@ public final class Bench {
             }
         }
         for (Row a : rows) {
-            if (!a.model.equals("resnet18-arm") || a.phase.equals(LATENCY)) continue;
-            Row b = find(rows, a.engine, "resnet18", a.phase);
+            if (!a.model.endsWith("-arm") || a.phase.equals(LATENCY)) continue;
+            Row b = find(rows, a.engine, a.model.substring(0, a.model.length() - "-arm".length()), a.phase);
             if (b != null) {
-                out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s",
+                out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s%s",
                         a.engine, a.phase, 100.0 * (armOverGap(a, b) - 1),
+                        a.model.equals("resnet18-arm") ? "" : " (" + a.model + ")",
                         a.millis.size() == b.millis.size() && a.millis.size() > 1
                                 ? " (median of " + a.millis.size() + " interleaved rounds)" : ""));
             }

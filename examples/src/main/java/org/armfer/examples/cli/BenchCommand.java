@@ -14,15 +14,23 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-/** {@code armfer bench}: throughput of ResNet18 / ResNet18Arm and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
+/** {@code armfer bench}: throughput of armfer's models and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure training and inference throughput (images/s; warm-up, then the median of timed iterations)",
-                "of ResNet18 (GAP) and ResNet18Arm, and the ARM block against global pooling on a 512x7x7 input.",
+                "of a registered model (--model, default resnet18-arm beside resnet18 with GAP), and the ARM block",
+                "against global pooling on a 512x7x7 input.",
                 "With --pytorch / --onnx the same models run in PyTorch (Debian python3-torch) and ONNX Runtime in the",
                 "same run, so that ratios are measured side by side. DL4J's inference is timed three ways: the graph's",
                 "output() (dl4j), after BatchNormFolding.fold (dl4j-folded) and through OneDnnInference (dl4j-onednn).",
                 "--latency instead times one image at a time (p50/p90/p99 in ms), every engine in the same rounds."})
 public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", split = ",", paramLabel = "NAME", defaultValue = Bench.DEFAULT_MODEL,
+            description = "Models to time, comma separated, any name of `armfer train --list-models` (default:"
+                    + " ${DEFAULT-VALUE}); an ARM model (X-arm) is timed beside its GAP model X when X is registered."
+                    + " PyTorch and ONNX Runtime run torchvision's equivalent (ResNets, ViTs, Swins; armfer's ResNet-ARM"
+                    + " heads mirrored); a model without one runs in DL4J only.")
+    List<String> modelNames;
 
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -94,9 +102,16 @@ public final class BenchCommand implements Callable<Integer> {
         Cli.require(spec, !latency || !spec.commandLine().getParseResult().hasMatchedOption("--batch") || batch == 1,
                 "--latency measures batch 1; got --batch " + batch);
         Cli.require(spec, !latency || memoryBatch == 0, "--latency does not measure memory; drop --memory-batch");
+        List<String> models;
+        try {
+            models = Bench.expandModels(modelNames);
+        } catch (IllegalArgumentException e) {
+            Cli.require(spec, false, "--model: " + e.getMessage());
+            return 2;
+        }
         java.io.PrintWriter stdout = spec.commandLine().getOut();
         if (latency && memoryProbe == null) {
-            return latency(iterations, stdout);
+            return latency(models, iterations, stdout);
         }
         if (memoryProbe != null) {
             long peak = new Bench(batch, inputSize, warmup, iterations, s -> { }).trainingPeakMemory(memoryProbe);
@@ -104,9 +119,11 @@ public final class BenchCommand implements Callable<Integer> {
             stdout.flush();
             return 0;
         }
-        Bench bench = new Bench(batch, inputSize, warmup, iterations, settleMillis, s -> System.err.println("bench: " + s));
+        Bench bench = new Bench(batch, inputSize, warmup, iterations, settleMillis, s -> System.err.println("bench: " + s))
+                .withModels(models);
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
+        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads,
+                s -> System.err.println("bench: " + s)).withModels(models);
         // PyTorch first (it exports the ONNX models); ONNX Runtime's inference is timed interleaved with DL4J's
         List<Bench.Row> pytorchRows = pytorch || onnx ? external.pytorch(!skipModels, !skipBlock, onnx) : List.of();
         List<Bench.Row> rows = new ArrayList<>();
@@ -129,6 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("warmup", warmup);
         out.put("iterations", iterations);
         out.put("threads", nThreads);
+        out.put("models", models);
         out.put("rows", rows);
         stdout.print(Bench.table(rows));
         List<String> ratios = Bench.ratios(rows);
@@ -136,15 +154,19 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("ratios", ratios);
         if (memoryBatch > 0) {
             Map<String, Long> mem = new LinkedHashMap<>();
-            for (String model : new String[]{"resnet18", "resnet18-arm"}) {
+            for (String model : models) {
                 mem.put("dl4j " + model, Bench.peakMemoryInFreshJvm(model, memoryBatch, inputSize));
                 if (pytorch) {
-                    mem.put("pytorch " + model, external.pytorchPeakMemory(model, memoryBatch));
+                    long peak = external.pytorchPeakMemory(model, memoryBatch);
+                    if (peak >= 0) {
+                        mem.put("pytorch " + model, peak);
+                    }
                 }
             }
             mem.forEach((k, v) -> stdout.printf("peak RSS, training at batch %d: %-22s %8.0f MiB%n", memoryBatch, k, v / 1048576.0));
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
+        out.put("notes", notes(bench, external, stdout));
         if (json != null) {
             Json.write(json, out);
             stdout.println("wrote " + json);
@@ -152,11 +174,19 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int latency(int iterations, java.io.PrintWriter stdout) throws Exception {
+    /** The notes of both benches (what ran otherwise than asked), printed after the table; for the JSON. */
+    private static List<String> notes(Bench bench, ExternalBench external, java.io.PrintWriter stdout) {
+        List<String> notes = new ArrayList<>(bench.notes());
+        notes.addAll(external.notes());
+        notes.forEach(n -> stdout.println("note: " + n));
+        return notes;
+    }
+
+    private int latency(List<String> models, int iterations, java.io.PrintWriter stdout) throws Exception {
         java.util.function.Consumer<String> progress = s -> System.err.println("bench: " + s);
-        Bench bench = new Bench(1, inputSize, warmup, iterations, settleMillis, progress);
+        Bench bench = new Bench(1, inputSize, warmup, iterations, settleMillis, progress).withModels(models);
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ExternalBench external = new ExternalBench(1, inputSize, warmup, iterations, nThreads, progress);
+        ExternalBench external = new ExternalBench(1, inputSize, warmup, iterations, nThreads, progress).withModels(models);
         List<Bench.Row> rows;
         try (ExternalBench.TorchServer torch = pytorch || onnx ? external.servePytorch(onnx) : null;
              ExternalBench.OnnxModels ort = onnx ? external.onnxModels() : null) {
@@ -174,6 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
         stdout.print(Bench.latencyTable(rows));
         List<String> ratios = Bench.latencyRatios(rows);
         ratios.forEach(stdout::println);
+        List<String> notes = notes(bench, external, stdout);
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("mode", "latency");
@@ -183,8 +214,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("iterations", iterations);
             out.put("settleMillis", settleMillis);
             out.put("threads", nThreads);
+            out.put("models", models);
             out.put("rows", rows);
             out.put("ratios", ratios);
+            out.put("notes", notes);
             Json.write(json, out);
             stdout.println("wrote " + json);
         }
