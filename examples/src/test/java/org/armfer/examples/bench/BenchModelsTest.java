@@ -66,10 +66,10 @@ class BenchModelsTest {
     void theMappedNamesAreTorchvisionConstructors() throws Exception {
         // the Debian torchvision the bench runs (0.14): each name it maps to exists and is callable
         List<String> names = List.of("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vit_b_16",
-                "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14", "swin_t", "swin_s", "swin_b");
+                "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14", "swin_t", "swin_s", "swin_b", "swin_v2_t");
         for (String n : names) {
             String armferName = n.startsWith("vit_") ? "vit-" + n.charAt(4) + n.substring(6)
-                    : n.startsWith("swin_") ? "swin-" + n.substring(5) : n;
+                    : n.startsWith("swin_") ? "swin-" + n.substring(5).replace('_', '-') : n;
             assertEquals(Optional.of(n), ExternalBench.torchSpec(armferName, 224), armferName);
         }
         List<String> cmd = new java.util.ArrayList<>(List.of(ExternalBench.PYTHON, "-c", "import sys, torchvision.models"
