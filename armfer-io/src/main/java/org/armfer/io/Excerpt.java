@@ -20,6 +20,18 @@ public final class Excerpt {
 
     /** As {@link #of(String)}, cut at {@code max} characters. */
     public static String of(String value, int max) {
+        return cut(value, max, false);
+    }
+
+    /**
+     * A whole message (an exception's, which may quote values from files or the command line) at a readable length:
+     * as {@link #of(String, int)}, but line breaks and tabs are kept, so a message of several lines stays readable.
+     */
+    public static String ofMessage(String message, int max) {
+        return cut(message, max, true);
+    }
+
+    private static String cut(String value, int max, boolean keepLines) {
         if (max < 1) {
             throw new IllegalArgumentException("max must be >= 1; got " + max);
         }
@@ -34,38 +46,8 @@ public final class Excerpt {
         StringBuilder sb = new StringBuilder(shown + 24);
         for (int i = 0; i < shown; i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || (c >= 0x7F && c < 0xA0)) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (shown < n) {
-            sb.append("... (").append(n).append(" chars)");
-        }
-        return sb.toString();
-    }
-
-    /**
-     * A whole message (an exception's, which may quote values from files or the command line) at a readable length:
-     * as {@link #of(String, int)}, but line breaks and tabs are kept, so a message of several lines stays readable.
-     */
-    public static String ofMessage(String message, int max) {
-        if (max < 1) {
-            throw new IllegalArgumentException("max must be >= 1; got " + max);
-        }
-        if (message == null) {
-            return "null";
-        }
-        int n = message.length();
-        int shown = Math.min(n, max);
-        if (shown < n && Character.isHighSurrogate(message.charAt(shown - 1))) {
-            shown--;
-        }
-        StringBuilder sb = new StringBuilder(shown + 24);
-        for (int i = 0; i < shown; i++) {
-            char c = message.charAt(i);
-            if ((c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c < 0xA0)) {
+            boolean kept = keepLines && (c == '\n' || c == '\t');
+            if (!kept && (c < 0x20 || (c >= 0x7F && c < 0xA0))) {
                 sb.append(String.format("\\x%02x", (int) c));
             } else {
                 sb.append(c);

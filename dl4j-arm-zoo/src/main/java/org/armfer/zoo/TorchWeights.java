@@ -198,6 +198,15 @@ public final class TorchWeights {
         return TorchPth.isTorchFile(file) ? TorchPth.readStateDict(file) : Npz.read(file);
     }
 
+    /** The number of NaN and infinite elements of {@code a} (0 for an integer array). */
+    static long nonFinite(INDArray a) {
+        if (!a.dataType().isFPType() || a.isEmpty()) {
+            return 0;
+        }
+        return a.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue()
+                + a.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+    }
+
     /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */
     public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, String source) {
         return load(graph, state, scope, ClassOrder.AUTO, source);
@@ -262,6 +271,12 @@ public final class TorchWeights {
             }
             if (origin.containsKey(paramKey)) {
                 problems.add("'" + key + "' and '" + origin.get(paramKey) + "' both set " + paramKey);
+                continue;
+            }
+            long bad = nonFinite(t.value);
+            if (bad > 0) {
+                problems.add("'" + key + "' holds " + bad + " NaN or infinite value" + (bad == 1 ? "" : "s") + " (of "
+                        + t.value.length() + "); weights must be finite numbers");
                 continue;
             }
             toSet.put(paramKey, t.value.reshape(current.shape()).castTo(current.dataType()));

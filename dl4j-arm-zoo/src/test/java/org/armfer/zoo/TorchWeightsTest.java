@@ -125,6 +125,29 @@ class TorchWeightsTest {
     }
 
     @Test
+    void nanAndInfiniteWeightsAreRefusedNamingTheKeyAndChangeNothing() {
+        ComputationGraph g = small("none", 1);
+        randomise(g, 7);
+        Map<String, INDArray> sd = new LinkedHashMap<>(TorchWeights.export(g));
+        INDArray w = sd.get("layer1.0.conv1.weight").dup();
+        w.putScalar(new long[]{0, 0, 0, 0}, Float.NaN);
+        w.putScalar(new long[]{1, 0, 0, 0}, Float.NaN);
+        sd.put("layer1.0.conv1.weight", w);
+        INDArray fc = sd.get("fc.bias").dup();
+        fc.putScalar(3, Double.NEGATIVE_INFINITY);
+        sd.put("fc.bias", fc);
+        ComputationGraph target = small("none", 2);
+        INDArray before = target.params().dup();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TorchWeights.load(target, sd, TorchWeights.Scope.ALL, "nan.npz"));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("Cannot load nan.npz into the graph (2 problems; nothing was changed)"), m);
+        assertTrue(m.contains("'layer1.0.conv1.weight' holds 2 NaN or infinite values (of " + w.length() + ")"), m);
+        assertTrue(m.contains("'fc.bias' holds 1 NaN or infinite value (of 4)"), m);
+        assertEquals(before, target.params(), "nothing changed");
+    }
+
+    @Test
     void logStdBatchNormIsConverted() {
         // a DL4J BatchNormalization with useLogStd stores log10(sqrt(var))
         org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()

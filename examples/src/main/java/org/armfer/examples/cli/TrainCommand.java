@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -86,6 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (out == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--resume needs --out DIR, the folder of the run to continue");
             }
+            Cli.require(spec, Files.isRegularFile(out.resolve(TrainRun.CONFIG)), "--resume: " + out + " holds no "
+                    + TrainRun.CONFIG + "; give the --out folder of the training run to continue");
             config = TrainRun.readConfig(out);
             ResumeCheck.require(spec, out, config, recipe, data, model, weights);
             Map<String, Object> o = recipe.overrides();

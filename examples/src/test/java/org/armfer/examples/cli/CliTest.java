@@ -201,12 +201,23 @@ class CliTest {
     }
 
     @Test
+    void resumeWithAnotherValueForAnOptionNamesItAndTheRunsValue() throws Exception {
+        long before = Files.getLastModifiedTime(run.resolve(TrainRun.MODEL)).toMillis();
+        CliRunner.Result r = CliRunner.run("train", "--resume", "--out", run.toString(), "--lr", "0.5", "--batch", "8");
+        assertEquals(2, r.exitCode(), r.toString());
+        String message = r.err().lines().findFirst().orElse(""); // the usage text follows
+        assertTrue(message.contains("these options differ: --lr 0.5 (the run has 0.001)"), "names the option and the run's value: " + r);
+        assertFalse(message.contains("--batch"), "--batch was given with the run's own value: " + r);
+        assertEquals(before, Files.getLastModifiedTime(run.resolve(TrainRun.MODEL)).toMillis(), "the run is untouched");
+    }
+
+    @Test
     void resumeWithoutACheckpointOrOutIsAnError() {
         CliRunner.Result r = CliRunner.run("train", "--resume");
         assertEquals(2, r.exitCode(), r.toString());
         assertTrue(r.err().contains("--out"), r.toString());
         CliRunner.Result r2 = CliRunner.run("train", "--resume", "--out", tmp.resolve("nothing-here").toString());
-        assertEquals(1, r2.exitCode(), r2.toString());
+        assertEquals(2, r2.exitCode(), "a usage error: " + r2);
         assertTrue(r2.err().contains("config.json"), r2.toString());
     }
 
