@@ -1,12 +1,22 @@
 """PyTorch side of `armfer bench`: the same models and measurements as the DL4J side.
 
-usage: torch_bench.py BATCH INPUT WARMUP ITERATIONS THREADS [--models] [--block] [--onnx DIR] [--memory MODEL]
+usage: torch_bench.py BATCH INPUT WARMUP ITERATIONS THREADS [--model NAME=SPEC]... [--models] [--block] [--onnx DIR]
+                      [--memory NAME] [--serve]
 Prints one JSON object per line: {"engine": "pytorch", "model", "phase", "batch", "inputSize", "millis": [...]},
-or with --memory: {"peakRss": bytes} after training MODEL for WARMUP + ITERATIONS steps.
-Models: torchvision resnet18 (7 classes) and the ARM reference model (PixelShuffle(16), the reference's
-per-channel shared 32x32/8 convolution, BatchNorm2d(2), channel mean + alpha * batch mean, Linear(121, 7)).
+{"unsupported": NAME, "reason": why} for a model this torchvision cannot build (the others still run),
+{"onnxUnsupported": NAME, "reason": why} for one whose ONNX export failed,
+or with --memory: {"peakRss": bytes} after training NAME for WARMUP + ITERATIONS steps.
+With --serve (after the --onnx export, if asked) it prints {"ready": true, "models": [names]} and then answers each
+line on its standard input naming a model with one inference of a BATCH batch, {"ms": milliseconds measured around the
+forward pass}, until "exit": so that the caller can interleave PyTorch's runs with its own.
+Models (armfer's names, SPEC as ExternalBench.torchSpec maps them, e.g. --model resnet18=resnet18
+--model resnet18-arm=arm:resnet18:16:32:8 at 224; none without --model):
+  a torchvision constructor name (resnet50, vit_b_16, swin_t, ...), 7 classes (ViT at image_size INPUT);
+  arm:BASE:R:K:S, torchvision's BASE trunk with the ARM reference head: PixelShuffle(R), the reference's per-channel
+  shared KxK/S convolution, BatchNorm2d(C/R^2), channel mean + alpha * batch mean, Linear(out^2, 7).
 """
 import json
+import os
 import resource
 import sys
 import time
@@ -29,16 +39,17 @@ class Amend(nn.Module):
         return torch.mean(x, 1, keepdim=True) + self.alpha * x.mean(dim=[0, 1])
 
 
-class ArmResNet18(nn.Module):
-    def __init__(self, num_classes=7, input_size=224):
+class ArmResNet(nn.Module):
+    """torchvision's BASE ResNet trunk (its map: C x ceil(input/32)^2) with ARM: block size r, DA kernel k, stride s."""
+
+    def __init__(self, base, r, k, s, num_classes=7, input_size=224):
         super().__init__()
-        resnet = torchvision.models.resnet18(num_classes=num_classes)
+        resnet = torchvision_model(base)(num_classes=num_classes)
         self.features = nn.Sequential(*list(resnet.children())[:-2])
-        self.arrangement = nn.PixelShuffle(16)
-        side = 16 * ((input_size + 31) // 32)
-        k = max(1, round(32 * side / 112))
-        s = max(1, round(8 * side / 112))
-        self.arm = Amend(2, k, s)
+        channels = resnet.fc.in_features
+        self.arrangement = nn.PixelShuffle(r)
+        side = r * ((input_size + 31) // 32)
+        self.arm = Amend(channels // (r * r), k, s)
         out = (side - k) // s + 1
         self.fc = nn.Linear(out * out, num_classes)
 
@@ -101,8 +112,58 @@ def train_step(model, x, y, opt, loss_fn):
     return step
 
 
-def make(name, input_size):
-    return torchvision.models.resnet18(num_classes=7) if name == "resnet18" else ArmResNet18(7, input_size)
+class Unsupported(Exception):
+    pass
+
+
+def torchvision_model(name):
+    fn = getattr(torchvision.models, name, None)
+    if fn is None or not callable(fn):
+        raise Unsupported(f"torchvision {torchvision.__version__} has no model {name}")
+    return fn
+
+
+def make(spec, input_size):
+    """The model a SPEC names (see the module's docstring), 7 classes."""
+    if spec.startswith("arm:"):
+        parts = spec.split(":")
+        if len(parts) != 5:
+            raise Unsupported(f"ARM spec {spec}: arm:BASE:R:K:S expected")
+        return ArmResNet(parts[1], int(parts[2]), int(parts[3]), int(parts[4]), 7, input_size)
+    fn = torchvision_model(spec)
+    if spec.startswith("vit_"):
+        return fn(num_classes=7, image_size=input_size)
+    return fn(num_classes=7)
+
+
+def make_all(specs, size):
+    """name -> model for every spec this torchvision can build; prints an "unsupported" line for each other one."""
+    models = {}
+    for name, spec in specs.items():
+        try:
+            models[name] = make(spec, size)
+        except Exception as e:  # an unknown constructor, or one that cannot take this input size
+            print(json.dumps({"unsupported": name, "reason": f"{spec}: {type(e).__name__}: {e}"}), flush=True)
+    return models
+
+
+def serve(models, batch, size):
+    """One timed inference per model name read from stdin, answered on stdout (see the module's docstring)."""
+    x = torch.randn(batch, 3, size, size)
+    for model in models.values():
+        model.eval()
+    print(json.dumps({"ready": True, "models": list(models)}), flush=True)
+    with torch.no_grad():
+        for line in sys.stdin:
+            name = line.strip()
+            if name == "exit":
+                break
+            if name not in models:
+                print(json.dumps({"error": "unknown model " + name}), flush=True)
+                continue
+            t = time.perf_counter()
+            models[name](x)
+            print(json.dumps({"ms": (time.perf_counter() - t) * 1000.0}), flush=True)
 
 
 def main():
@@ -111,9 +172,14 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     loss_fn = nn.CrossEntropyLoss()
+    specs = {}
+    for i, a in enumerate(args):
+        if a == "--model":
+            name, _, spec = args[i + 1].partition("=")
+            specs[name] = spec
     if "--memory" in args:
         name = args[args.index("--memory") + 1]
-        model = make(name, size).train()
+        model = make(specs[name], size).train()
         x = torch.randn(batch, 3, size, size)
         y = torch.arange(batch) % 7
         timed(train_step(model, x, y, torch.optim.Adam(model.parameters(), 1e-3), loss_fn), warmup, iterations)
@@ -121,11 +187,12 @@ def main():
         return
     onnx_dir = args[args.index("--onnx") + 1] if "--onnx" in args else None
     rows = []
-    if "--models" in args or onnx_dir:
+    built = make_all(specs, size) if "--models" in args or onnx_dir or "--serve" in args else {}
+    if built and ("--models" in args or onnx_dir):
         x = torch.randn(batch, 3, size, size)
         y = torch.arange(batch) % 7
-        names = ("resnet18", "resnet18-arm")
-        models = [make(name, size) for name in names]
+        names = list(built)
+        models = [built[name] for name in names]
         if "--models" in args:
             steps = []
             for model in models:
@@ -142,8 +209,13 @@ def main():
         if onnx_dir:
             for name, model in zip(names, models):
                 model.eval()
-                torch.onnx.export(model, x, f"{onnx_dir}/{name}.onnx", opset_version=13, input_names=["input"],
-                                  output_names=["logits"])
+                try:
+                    torch.onnx.export(model, x, f"{onnx_dir}/{name}.onnx", opset_version=13, input_names=["input"],
+                                      output_names=["logits"])
+                except Exception as e:
+                    if os.path.exists(f"{onnx_dir}/{name}.onnx"):
+                        os.remove(f"{onnx_dir}/{name}.onnx")
+                    print(json.dumps({"onnxUnsupported": name, "reason": f"{type(e).__name__}: {e}"}), flush=True)
     if "--block" in args:
         x = torch.randn(batch, 512, 7, 7)
         y = torch.arange(batch) % 7
@@ -164,6 +236,8 @@ def main():
     for name, phase, s, ms in rows:
         print(json.dumps({"engine": "pytorch", "model": name, "phase": phase, "batch": batch, "inputSize": s, "millis": ms}),
               flush=True)
+    if "--serve" in args:
+        serve(built, batch, size)
 
 
 if __name__ == "__main__":

@@ -46,12 +46,14 @@ public final class OutputFolder implements AutoCloseable {
     private final String kind;
     private final OutputLock lock;
     private final boolean fresh;
+    private final boolean created;
 
-    private OutputFolder(Path dir, String kind, OutputLock lock, boolean fresh) {
+    private OutputFolder(Path dir, String kind, OutputLock lock, boolean fresh, boolean created) {
         this.dir = dir;
         this.kind = kind;
         this.lock = lock;
         this.fresh = fresh;
+        this.created = created;
     }
 
     /**
@@ -103,7 +105,8 @@ public final class OutputFolder implements AutoCloseable {
         if (why != null) {
             throw new Refused(why);
         }
-        boolean fresh = !Files.exists(dir) || isEmpty(dir);
+        boolean created = !Files.exists(dir);
+        boolean fresh = created || isEmpty(dir);
         OutputLock lock = OutputLock.acquire(dir);
         try {
             // again, now that no other armfer run can write here: a run that ended meanwhile may have marked it
@@ -114,7 +117,7 @@ public final class OutputFolder implements AutoCloseable {
             if (!kind.equals(markerKind(dir))) {
                 AtomicFiles.write(dir.resolve(MARKER), MARKER_PREFIX + kind + "\n");
             }
-            return new OutputFolder(dir, kind, lock, fresh);
+            return new OutputFolder(dir, kind, lock, fresh, created);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -136,10 +139,34 @@ public final class OutputFolder implements AutoCloseable {
         return fresh;
     }
 
-    /** Releases the lock; the marker stays. */
+    /**
+     * Releases the lock; the marker stays. A run that wrote nothing into a folder that was new or empty (it failed
+     * before its first file) leaves nothing behind: the marker and the lock file are removed, and the folder too when
+     * the claim created it.
+     */
     @Override
     public void close() throws IOException {
+        boolean untouched = fresh && onlyOurs();
+        if (untouched) {
+            Files.deleteIfExists(dir.resolve(MARKER));
+        }
         lock.close();
+        if (untouched) {
+            Files.deleteIfExists(dir.resolve(OutputLock.FILE));
+            if (created && isEmpty(dir)) {
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    /** Whether the folder holds nothing but the marker and the lock file. */
+    private boolean onlyOurs() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.allMatch(p -> {
+                String n = p.getFileName().toString();
+                return n.equals(MARKER) || n.equals(OutputLock.FILE);
+            });
+        }
     }
 
     /** The kind an armfer marker in {@code dir} names, or null when there is no (readable) marker. */

@@ -34,6 +34,26 @@ class OutputFolderTest {
     }
 
     @Test
+    void aRunThatWroteNothingLeavesNothingBehind(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("a/new");
+        try (OutputFolder out = OutputFolder.claim(dir, "predict", null)) {
+            assertTrue(Files.isDirectory(dir) && out.wasEmpty());
+        }
+        assertFalse(Files.exists(dir), "the folder the claim created is gone");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        try (OutputFolder out = OutputFolder.claim(empty, "predict", null)) {
+            assertTrue(out.wasEmpty());
+        }
+        try (var s = Files.list(empty)) {
+            assertEquals(0, s.count(), "the user's empty folder stays, empty");
+        }
+        try (OutputFolder out = OutputFolder.claim(empty, "predict", null)) {
+            Files.writeString(empty.resolve("predictions.json"), "{}");
+        }
+        assertEquals("predict", OutputFolder.markerKind(empty), "a folder the run wrote into keeps its marker");
+    }
+
+    @Test
     void aFolderOfSomeoneElsesFilesIsRefusedUntouched(@TempDir Path tmp) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("photos"));
         Files.writeString(dir.resolve("holiday.jpg"), "a photo");
@@ -48,7 +68,9 @@ class OutputFolderTest {
     @Test
     void anotherKindOfRunAndAFileAreRefused(@TempDir Path tmp) throws IOException {
         Path run = tmp.resolve("run");
-        OutputFolder.claim(run, "train", null).close();
+        try (OutputFolder o = OutputFolder.claim(run, "train", null)) {
+            Files.writeString(run.resolve("epochs.csv"), "epoch\n");
+        }
         OutputFolder.Refused e = assertThrows(OutputFolder.Refused.class, () -> OutputFolder.claim(run, "evaluate", null));
         assertTrue(e.getMessage().contains("holds an armfer train run, not a evaluate run"), e.getMessage());
         Path file = Files.writeString(tmp.resolve("existing.txt"), "x");
@@ -73,8 +95,11 @@ class OutputFolderTest {
     @Test
     void leftoversOfInterruptedWritesInAClaimedFolderAreRemoved(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("run");
-        OutputFolder.claim(dir, "train", null).close();
-        Path partial = Files.writeString(dir.resolve(".checkpoint.zip.k3j2.tmp"), "half a checkpoint");
+        Path partial = dir.resolve(".checkpoint.zip.k3j2.tmp");
+        try (OutputFolder o = OutputFolder.claim(dir, "train", null)) {
+            Files.writeString(partial, "half a checkpoint"); // what a run killed while saving leaves
+        }
+        assertTrue(Files.exists(partial));
         try (OutputFolder out = OutputFolder.claim(dir, "train", null)) {
             assertFalse(Files.exists(partial));
         }

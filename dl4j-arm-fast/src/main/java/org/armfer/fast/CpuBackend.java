@@ -1,5 +1,6 @@
 package org.armfer.fast;
 
+import org.deeplearning4j.config.DL4JClassLoading;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +19,12 @@ import java.util.Set;
  * <ol>
  *   <li>its layer helpers (oneDNN convolution, batch norm, pooling) are disabled unless the system property
  *       {@value #HELPERS_PROPERTY} is "false";</li>
- *   <li>its check that the natives have oneDNN looks for a class that ND4J M2.1 moved (mended by the shim
- *       {@code org.nd4j.nativeblas.Nd4jCpu} in this jar);</li>
+ *   <li>its check that the natives have oneDNN looks for a class that ND4J M2.1 moved (mended by giving DL4J a class
+ *       loader that answers the old name, {@link HelperCheckClassLoader}; see {@link MklDnnEnvironment});</li>
  *   <li>the default {@code linux-x86_64} natives are built without oneDNN and for a baseline instruction set.</li>
  * </ol>
- * {@link #configure()} enables the helpers and selects, through JavaCPP's platform extension
+ * {@link #configure()} enables the helpers, installs that class loader (wrapping the one DL4J had; a later
+ * {@code DL4JClassLoading.setDl4jClassloader} by other code undoes it) and selects, through JavaCPP's platform extension
  * ({@value #EXTENSION_PROPERTY}), the fastest natives on the classpath that this CPU can run:
  * {@code -onednn-avx512}, then {@code -onednn-avx2}, else the default build. A value the user set for either property
  * is kept.
@@ -51,6 +53,10 @@ public final class CpuBackend {
         }
         if (System.getProperty(HELPERS_PROPERTY) == null) {
             System.setProperty(HELPERS_PROPERTY, "false");
+        }
+        ClassLoader dl4j = DL4JClassLoading.getDl4jClassloader();
+        if (!(dl4j instanceof HelperCheckClassLoader)) {
+            DL4JClassLoading.setDl4jClassloader(new HelperCheckClassLoader(dl4j));
         }
         String ext = System.getProperty(EXTENSION_PROPERTY);
         if (ext == null) {

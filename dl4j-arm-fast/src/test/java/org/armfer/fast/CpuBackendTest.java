@@ -16,6 +16,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuBackendTest {
 
     @Test
+    void theHelperCheckLoaderDefinesOnlyTheOldNameAndDelegatesTheRest() throws Exception {
+        HelperCheckClassLoader l = new HelperCheckClassLoader(getClass().getClassLoader());
+        Class<?> env = Class.forName(HelperCheckClassLoader.ENVIRONMENT, false, l);
+        assertEquals(HelperCheckClassLoader.ENVIRONMENT, env.getName());
+        assertEquals(MklDnnEnvironment.class, env.getSuperclass(), "the subclass of the class path's MklDnnEnvironment");
+        assertEquals(l, env.getClassLoader());
+        assertEquals(env, Class.forName(HelperCheckClassLoader.ENVIRONMENT, false, l), "defined once");
+        assertEquals(CpuBackend.class, l.loadClass(CpuBackend.class.getName()), "everything else from the parent");
+        assertEquals(MklDnnEnvironment.class, env.getMethod("getInstance").getDeclaringClass());
+        org.junit.jupiter.api.Assertions.assertThrows(ClassNotFoundException.class,
+                () -> l.loadClass("org.nd4j.nativeblas.NoSuchClass"));
+    }
+
+    @Test
     void choosesTheBestVariantTheCpuRuns() {
         Set<String> avx512 = Set.of("fma", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq");
         Set<String> avx2 = Set.of("fma", "avx2");
@@ -28,10 +42,20 @@ class CpuBackendTest {
     }
 
     @Test
-    void dl4jConvolutionUsesItsOneDnnHelperWithTheShim() {
+    void dl4jConvolutionUsesItsOneDnnHelperWithoutAClassInNd4jsPackage() throws Exception {
         String ext = CpuBackend.configure();
         org.junit.jupiter.api.Assumptions.assumeTrue(ext.contains("onednn"), "this CPU runs the default natives: " + ext);
-        assertTrue(org.nd4j.nativeblas.Nd4jCpu.Environment.getInstance().isUseMKLDNN(), "natives with oneDNN loaded");
+        assertEquals(null, CpuBackendTest.class.getClassLoader().getResource("org/nd4j/nativeblas/Nd4jCpu$Environment.class"),
+                "no class of ND4J's package on the class path");
+        Class<?> env = Class.forName(HelperCheckClassLoader.ENVIRONMENT, true,
+                org.deeplearning4j.config.DL4JClassLoading.getDl4jClassloader());
+        assertTrue(MklDnnEnvironment.class.isAssignableFrom(env), env.getName());
+        Object instance = env.getMethod("getInstance").invoke(null);
+        assertEquals(true, env.getMethod("isUseMKLDNN").invoke(instance), "natives with oneDNN loaded");
+        assertTrue(org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled(), "DL4J's own check passes");
+        ClassLoader loader = org.deeplearning4j.config.DL4JClassLoading.getDl4jClassloader();
+        assertTrue(loader instanceof HelperCheckClassLoader && !(loader.getParent() instanceof HelperCheckClassLoader),
+                "installed once: " + loader);
         ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(8, 8, 3))
                 .addLayer("c", new ConvolutionLayer.Builder(3, 3).nOut(4).build(), "in")

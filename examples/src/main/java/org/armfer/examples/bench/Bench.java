@@ -2,9 +2,8 @@ package org.armfer.examples.bench;
 
 import org.armfer.layers.ArmModule;
 import org.armfer.fast.BatchNormFolding;
-import org.armfer.zoo.FerResNet;
-import org.armfer.zoo.ResNet18;
-import org.armfer.zoo.ResNet18Arm;
+import org.armfer.fast.onednn.OneDnnInference;
+import org.armfer.zoo.FerModels;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -25,26 +24,34 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The benchmark harness of {@code armfer bench}: images per second for training and inference of ResNet18 (GAP) and
- * ResNet18Arm, warm-up then the median of timed iterations, and a micro-benchmark of the ARM block against DL4J's
- * global pooling on a 512x7x7 input, forward and backward.
+ * The benchmark harness of {@code armfer bench}: images per second for training and inference of models registered in
+ * {@link FerModels} (by default ResNet-18-ARM and, for ARM's cost, ResNet-18 with GAP; see {@link #expandModels}),
+ * warm-up then the median of timed iterations, and a micro-benchmark of the ARM block against DL4J's global pooling on
+ * a 512x7x7 input, forward and backward.
  */
 public final class Bench {
 
     /** One measurement. */
     public static final class Row {
-        public String engine;   // "dl4j", "dl4j-folded" (batch norm folded, inference), "pytorch", "onnxruntime"
-        public String model;    // "resnet18", "resnet18-arm", "arm-block", "gap-block"
-        public String phase;    // "train", "inference", "forward", "backward"
+        // "dl4j", "dl4j-folded" (batch norm folded, inference), "dl4j-onednn" (OneDnnInference), "pytorch",
+        // "onnxruntime"
+        public String engine;
+        public String model;    // a FerModels name ("resnet18-arm", ...), "arm-block", "gap-block"
+        public String phase;    // "train", "inference", "latency" (inference of one image), "forward", "backward"
         public int batch;
         public int inputSize;
         public double medianMillis;
         public double imagesPerSecond;
+        /** Latency percentiles (phase "latency" only), ms. */
+        public Double p50;
+        public Double p90;
+        public Double p99;
         public List<Double> millis;
 
         public Row() {
@@ -59,31 +66,158 @@ public final class Bench {
             this.millis = millis;
             this.medianMillis = median(millis);
             this.imagesPerSecond = batch * 1000.0 / medianMillis;
+            if (phase.equals(LATENCY)) {
+                this.p50 = percentile(millis, 50);
+                this.p90 = percentile(millis, 90);
+                this.p99 = percentile(millis, 99);
+            }
         }
     }
+
+    /** The phase of {@link #latency}'s rows. */
+    public static final String LATENCY = "latency";
+
+    /**
+     * A body the harness times: it runs once and returns how long that took, in ms. DL4J's and ONNX Runtime's bodies
+     * are timed around the call ({@link #timed(Runnable)}); PyTorch's report the time measured inside its own process
+     * (so that the pipe to it is not counted).
+     */
+    @FunctionalInterface
+    public interface Timed {
+        double run();
+    }
+
+    /** {@code body} timed around its call. */
+    public static Timed timed(Runnable body) {
+        return () -> {
+            long t = System.nanoTime();
+            body.run();
+            return (System.nanoTime() - t) / 1e6;
+        };
+    }
+
+    /** Pause before every timed body by default (see {@link #timeRounds}), ms. */
+    public static final int DEFAULT_SETTLE_MILLIS = 50;
 
     private final int batch;
     private final int inputSize;
     private final int warmup;
     private final int iterations;
     private final Consumer<String> progress;
+    private final int settleMillis;
+    /** The FerModels names timed, in order (see {@link #expandModels}). */
+    private List<String> models = DEFAULT_MODELS;
+    /** What the run could not do as asked (a fallback), one line each, for the output; see {@link #notes()}. */
+    private final List<String> notes = new ArrayList<>();
+    /** How the harness pauses (ms); a field so that tests record the pauses instead of sleeping. */
+    Sleeper sleeper = ms -> {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench interrupted", e);
+        }
+    };
+
+    /** Pauses the timing thread. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis);
+    }
 
     public Bench(int batch, int inputSize, int warmup, int iterations, Consumer<String> progress) {
-        if (batch < 1 || inputSize < 32 || warmup < 0 || iterations < 1) {
-            throw new IllegalArgumentException("bench: batch >= 1, inputSize >= 32, warmup >= 0, iterations >= 1; got batch="
-                    + batch + " inputSize=" + inputSize + " warmup=" + warmup + " iterations=" + iterations);
+        this(batch, inputSize, warmup, iterations, DEFAULT_SETTLE_MILLIS, progress);
+    }
+
+    public Bench(int batch, int inputSize, int warmup, int iterations, int settleMillis, Consumer<String> progress) {
+        if (batch < 1 || inputSize < 32 || warmup < 0 || iterations < 1 || settleMillis < 0) {
+            throw new IllegalArgumentException("bench: batch >= 1, inputSize >= 32, warmup >= 0, iterations >= 1,"
+                    + " settle >= 0 ms; got batch=" + batch + " inputSize=" + inputSize + " warmup=" + warmup
+                    + " iterations=" + iterations + " settle=" + settleMillis);
         }
         this.batch = batch;
         this.inputSize = inputSize;
         this.warmup = warmup;
         this.iterations = iterations;
+        this.settleMillis = settleMillis;
         this.progress = progress;
+    }
+
+    /** The model {@code armfer bench} times unless told otherwise (the one issue 20's targets are stated for). */
+    public static final String DEFAULT_MODEL = "resnet18-arm";
+
+    /** What {@link #DEFAULT_MODEL} expands to: the GAP model beside it, so that ARM's cost is measured too. */
+    static final List<String> DEFAULT_MODELS = List.of("resnet18", "resnet18-arm");
+
+    /**
+     * The models to time for the names asked: each registered name in {@link FerModels} (trimmed, any case, as its
+     * registry spells it), and in front of an ARM model ({@code X-arm}) its GAP counterpart {@code X} when that is
+     * registered, so that ARM's cost shows in the ratios; duplicates dropped, order kept.
+     *
+     * @throws IllegalArgumentException for no name or a name not registered (the message lists the registered ones)
+     */
+    public static List<String> expandModels(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            throw new IllegalArgumentException("no model to bench; allowed: " + String.join(", ", FerModels.names()));
+        }
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (String n : names) {
+            String name = FerModels.entry(n).name();
+            if (name.endsWith("-arm")) {
+                String gap = name.substring(0, name.length() - "-arm".length());
+                if (FerModels.names().contains(gap)) {
+                    out.add(gap);
+                }
+            }
+            out.add(name);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Times these models ({@link #expandModels} of {@code names}) instead of the default pair; returns this. */
+    public Bench withModels(List<String> names) {
+        this.models = expandModels(names);
+        return this;
+    }
+
+    /** The models this bench times, in order. */
+    public List<String> benchedModels() {
+        return models;
+    }
+
+    /** What the run did otherwise than asked (OneDnnInference falling back to DL4J, ...), one line each. */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    private Map<String, ComputationGraph> initModels() {
+        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
+        for (String name : models) {
+            graphs.put(name, FerModels.init(name, 7, inputSize));
+        }
+        return graphs;
     }
 
     static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = a.length;
         return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    /**
+     * The p-th percentile (0-100) of {@code v}: linear interpolation between the two nearest values of the sorted
+     * sample at position (n - 1)·p/100 (NumPy's default), so p50 is the median.
+     */
+    static double percentile(List<Double> v, double p) {
+        if (v.isEmpty() || !(p >= 0 && p <= 100)) {
+            throw new IllegalArgumentException("percentile " + p + " of " + v.size() + " values; allowed: 0 <= p <= 100"
+                    + " of at least one value");
+        }
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double pos = (a.length - 1) * p / 100.0;
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, a.length - 1);
+        return a[lo] + (pos - lo) * (a[hi] - a[lo]);
     }
 
     /** Times {@code body} warm-up + timed times; milliseconds of the timed runs. */
@@ -108,14 +242,27 @@ public final class Bench {
         return new DataSet(x, y);
     }
 
+    /** {@link #timeRounds} for bodies timed around their call. */
+    Map<String, List<Double>> timeInterleaved(Map<String, Runnable> bodies) {
+        Map<String, Timed> t = new LinkedHashMap<>();
+        bodies.forEach((name, body) -> t.put(name, timed(body)));
+        return timeRounds(t);
+    }
+
     /**
      * Times several bodies interleaved: each warmed up, then in every round each body once, the order reversed from
      * one round to the next (A B, B A, ...), so that a drift in the machine's speed (other load, clock, memory state)
      * falls on all of them alike and their ratio stays fair. All on the calling thread: on threads of their own,
      * ND4J's idle OpenMP workers of one spin while the other computes (about 10% slower here). Two identical
-     * ResNet-18s timed this way differ by about 1-2%. Milliseconds of the timed runs per name.
+     * ResNet-18s timed this way differ by about 1-2%.
+     * <p>
+     * Before every timed run the harness pauses {@code settleMillis}: an engine's worker threads keep spinning for a
+     * while after its work is done (ONNX Runtime's pool and the OpenMP runtimes of ND4J/oneDNN and PyTorch), and
+     * without the pause they compete for the cores with whatever is timed next; at batch 1 that made the body timed
+     * right after ONNX Runtime (DL4J's folded ResNet-18-ARM, every other round) look 1.6x slower. Milliseconds of the
+     * timed runs per name.
      */
-    Map<String, List<Double>> timeInterleaved(Map<String, Runnable> bodies) {
+    Map<String, List<Double>> timeRounds(Map<String, Timed> bodies) {
         List<String> names = new ArrayList<>(bodies.keySet());
         Map<String, List<Double>> ms = new LinkedHashMap<>();
         for (String n : names) {
@@ -127,9 +274,10 @@ public final class Bench {
         for (int i = 0; i < iterations; i++) {
             for (int j = 0; j < names.size(); j++) {
                 String n = names.get(i % 2 == 0 ? j : names.size() - 1 - j);
-                long t = System.nanoTime();
-                bodies.get(n).run();
-                ms.get(n).add((System.nanoTime() - t) / 1e6);
+                if (settleMillis > 0) {
+                    sleeper.sleep(settleMillis);
+                }
+                ms.get(n).add(bodies.get(n).run());
             }
         }
         return ms;
@@ -142,42 +290,112 @@ public final class Bench {
         return rows;
     }
 
-    /** Training and inference throughput of ResNet18 and ResNet18Arm (7 classes); see {@link #models(Map)}. */
+    /** Training and inference throughput of the models (7 classes); see {@link #models(Map)}. */
     public List<Row> models() {
         return models(Map.of());
     }
 
     /**
-     * Training and inference throughput of ResNet18 and ResNet18Arm (7 classes), timed interleaved (see
+     * Training and inference throughput of the models (7 classes; {@link #withModels}), timed interleaved (see
      * {@link #timeInterleaved}): the two models' training steps, then every inference together: DL4J's, DL4J's with
      * batch norm folded ({@code dl4j-folded}) and {@code otherInference} (engine -> model -> one inference of a
      * batch of the same size, e.g. ONNX Runtime's), so that the ratios between engines are fair too.
      */
     public List<Row> models(Map<String, Map<String, Runnable>> otherInference) {
         List<Row> rows = new ArrayList<>();
-        Map<String, FerResNet> models = new LinkedHashMap<>();
-        models.put("resnet18", ResNet18.builder().numClasses(7).inputSize(inputSize).build());
-        models.put("resnet18-arm", ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build());
         DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 1);
-        Map<String, ComputationGraph> graphs = new LinkedHashMap<>();
-        models.forEach((name, m) -> graphs.put(name, m.init()));
-        progress.accept("dl4j resnet18 and resnet18-arm train, batch " + batch);
+        Map<String, ComputationGraph> graphs = initModels();
+        progress.accept("dl4j " + String.join(", ", models) + " train, batch " + batch);
         Map<String, Runnable> train = new LinkedHashMap<>();
         graphs.forEach((name, g) -> train.put(name, () -> g.fit(ds)));
         rows.addAll(interleavedRows("dl4j", "train", inputSize, train));
-        // engine|model -> body; the trained models, and copies with their batch norms folded into the convolutions
-        // (as ONNX Runtime loads a model)
+        // engine|model -> body; the trained models, copies with their batch norms folded into the convolutions (as
+        // ONNX Runtime loads a model), and OneDnnInference of the trained models
         Map<String, Runnable> infer = new LinkedHashMap<>();
-        graphs.forEach((name, g) -> infer.put("dl4j|" + name, () -> g.outputSingle(false, ds.getFeatures())));
+        List<OneDnnInference> compiled = new ArrayList<>();
+        try {
+            inferenceBodies(graphs, ds.getFeatures(), compiled).forEach((k, b) -> infer.put(k, b));
+            otherInference.forEach((engine, bodies) -> bodies.forEach((name, b) -> infer.put(engine + "|" + name, b)));
+            progress.accept("inference, batch " + batch + ", interleaved: " + String.join(", ", infer.keySet()));
+            timeInterleaved(infer).forEach((key, ms) -> {
+                String[] em = key.split("\\|", 2);
+                rows.add(new Row(em[0], em[1], "inference", batch, inputSize, ms));
+            });
+        } finally {
+            compiled.forEach(OneDnnInference::close);
+        }
+        return rows;
+    }
+
+    /** "engine|model" -> one inference of {@code x}: DL4J's, DL4J's with batch norms folded, OneDnnInference's. */
+    private Map<String, Runnable> inferenceBodies(Map<String, ComputationGraph> graphs, INDArray x,
+                                                  List<OneDnnInference> compiled) {
+        Map<String, Runnable> bodies = new LinkedHashMap<>();
+        graphs.forEach((name, g) -> bodies.put("dl4j|" + name, () -> g.outputSingle(false, x)));
         graphs.forEach((name, g) -> {
             ComputationGraph f = BatchNormFolding.fold(g);
-            infer.put("dl4j-folded|" + name, () -> f.outputSingle(false, ds.getFeatures()));
+            bodies.put("dl4j-folded|" + name, () -> f.outputSingle(false, x));
         });
-        otherInference.forEach((engine, bodies) -> bodies.forEach((name, b) -> infer.put(engine + "|" + name, b)));
-        progress.accept("inference, batch " + batch + ", interleaved: " + String.join(", ", infer.keySet()));
-        timeInterleaved(infer).forEach((key, ms) -> {
+        graphs.forEach((name, g) -> {
+            OneDnnInference o = OneDnnInference.of(g);
+            compiled.add(o);
+            o.fallbackReason(x.shape()).ifPresent(r -> {
+                String note = "dl4j-onednn " + name + " ran through DL4J's own output (OneDnnInference falls back: "
+                        + r + ")";
+                progress.accept(note);
+                notes.add(note);
+            });
+            bodies.put("dl4j-onednn|" + name, () -> o.output(x));
+        });
+        return bodies;
+    }
+
+    /**
+     * Latency of one image (batch 1) in every engine, all timed interleaved in one sequence of rounds (see
+     * {@link #timeRounds}): for each model in turn, DL4J's inference, DL4J's with batch norms folded,
+     * OneDnnInference's, then {@code external} (engine -> model -> one timed inference of one image, e.g. PyTorch's
+     * and ONNX Runtime's). Rows of phase {@value #LATENCY} with p50/p90/p99.
+     */
+    public List<Row> latency(Map<String, Map<String, Timed>> external) {
+        if (batch != 1) {
+            throw new IllegalStateException("latency is measured at batch 1; this bench has batch " + batch);
+        }
+        Map<String, ComputationGraph> graphs = initModels();
+        INDArray x = randomBatch(1, 3, inputSize, inputSize, 7, 4).getFeatures();
+        List<OneDnnInference> compiled = new ArrayList<>();
+        try {
+            Map<String, Runnable> dl4j = inferenceBodies(graphs, x, compiled);
+            return latencyRows(latencyOrder(graphs.keySet(), dl4j, external));
+        } finally {
+            compiled.forEach(OneDnnInference::close);
+        }
+    }
+
+    /** The bodies in timing order: per model, DL4J's engines then the external ones, in the order given. */
+    static Map<String, Timed> latencyOrder(Iterable<String> models, Map<String, Runnable> dl4j,
+                                           Map<String, Map<String, Timed>> external) {
+        Map<String, Timed> order = new LinkedHashMap<>();
+        for (String model : models) {
+            dl4j.forEach((key, body) -> {
+                if (key.endsWith("|" + model)) {
+                    order.put(key, timed(body));
+                }
+            });
+            external.forEach((engine, bodies) -> {
+                if (bodies.containsKey(model)) {
+                    order.put(engine + "|" + model, bodies.get(model));
+                }
+            });
+        }
+        return order;
+    }
+
+    List<Row> latencyRows(Map<String, Timed> bodies) {
+        progress.accept("latency, batch 1, " + iterations + " interleaved rounds: " + String.join(", ", bodies.keySet()));
+        List<Row> rows = new ArrayList<>();
+        timeRounds(bodies).forEach((key, ms) -> {
             String[] em = key.split("\\|", 2);
-            rows.add(new Row(em[0], em[1], "inference", batch, inputSize, ms));
+            rows.add(new Row(em[0], em[1], LATENCY, 1, inputSize, ms));
         });
         return rows;
     }
@@ -233,12 +451,41 @@ public final class Bench {
 
     /** Trains {@code model} at this batch for warm-up + iterations and returns the process's peak RSS. */
     public long trainingPeakMemory(String model) {
-        FerResNet m = model.equals("resnet18") ? ResNet18.builder().numClasses(7).inputSize(inputSize).build()
-                : ResNet18Arm.builder().numClasses(7).inputSize(inputSize).build();
-        ComputationGraph g = m.init();
+        ComputationGraph g = FerModels.init(model, 7, inputSize);
         DataSet ds = randomBatch(batch, 3, inputSize, inputSize, 7, 3);
         time(() -> g.fit(ds));
         return peakRss();
+    }
+
+    /** The latency rows as a table: percentiles and the range, ms. */
+    public static String latencyTable(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(String.format("%-12s %-13s %6s %8s %8s %8s %8s %8s%n", "engine", "model",
+                "runs", "p50 ms", "p90 ms", "p99 ms", "min ms", "max ms"));
+        for (Row r : rows) {
+            if (!r.phase.equals(LATENCY)) {
+                continue;
+            }
+            sb.append(String.format(java.util.Locale.ROOT, "%-12s %-13s %6d %8.2f %8.2f %8.2f %8.2f %8.2f%n", r.engine,
+                    r.model, r.millis.size(), r.p50, r.p90, r.p99, percentile(r.millis, 0), percentile(r.millis, 100)));
+        }
+        return sb.toString();
+    }
+
+    /** Each DL4J engine's p50 and p99 latency against every other engine's, per model. */
+    public static List<String> latencyRatios(List<Row> rows) {
+        List<String> out = new ArrayList<>();
+        for (Row d : rows) {
+            if (!d.phase.equals(LATENCY) || !d.engine.startsWith("dl4j")) {
+                continue;
+            }
+            for (Row o : rows) {
+                if (o.phase.equals(LATENCY) && !o.engine.startsWith("dl4j") && o.model.equals(d.model)) {
+                    out.add(String.format(java.util.Locale.ROOT, "%-13s latency %-11s vs %-11s: p50 %.2fx, p99 %.2fx"
+                            + " (speed; > 1 is faster)", d.model, d.engine, o.engine, o.p50 / d.p50, o.p99 / d.p99));
+                }
+            }
+        }
+        return out;
     }
 
     public static String table(List<Row> rows) {
@@ -258,7 +505,7 @@ public final class Bench {
     public static List<String> ratios(List<Row> rows) {
         List<String> out = new ArrayList<>();
         for (Row d : rows) {
-            if (!d.engine.startsWith("dl4j")) continue;
+            if (!d.engine.startsWith("dl4j") || d.phase.equals(LATENCY)) continue;
             for (Row o : rows) {
                 if (!o.engine.startsWith("dl4j") && o.model.equals(d.model) && o.phase.equals(d.phase)) {
                     out.add(String.format(java.util.Locale.ROOT, "%-13s %-9s %s / %-11s = %.2fx throughput",
@@ -267,11 +514,12 @@ public final class Bench {
             }
         }
         for (Row a : rows) {
-            if (!a.model.equals("resnet18-arm")) continue;
-            Row b = find(rows, a.engine, "resnet18", a.phase);
+            if (!a.model.endsWith("-arm") || a.phase.equals(LATENCY)) continue;
+            Row b = find(rows, a.engine, a.model.substring(0, a.model.length() - "-arm".length()), a.phase);
             if (b != null) {
-                out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s",
+                out.add(String.format(java.util.Locale.ROOT, "%-11s %-9s ARM costs %+.1f%% time vs GAP%s%s",
                         a.engine, a.phase, 100.0 * (armOverGap(a, b) - 1),
+                        a.model.equals("resnet18-arm") ? "" : " (" + a.model + ")",
                         a.millis.size() == b.millis.size() && a.millis.size() > 1
                                 ? " (median of " + a.millis.size() + " interleaved rounds)" : ""));
             }
@@ -342,7 +590,8 @@ public final class Bench {
 
     @Override
     public String toString() {
-        return "Bench{batch=" + batch + ", input=" + inputSize + ", warmup=" + warmup + ", iterations=" + iterations + "}";
+        return "Bench{batch=" + batch + ", input=" + inputSize + ", warmup=" + warmup + ", iterations=" + iterations
+                + ", settle=" + settleMillis + " ms}";
     }
 
     static List<Double> list(double... v) {

@@ -14,13 +14,23 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-/** {@code armfer bench}: throughput of ResNet18 / ResNet18Arm and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
+/** {@code armfer bench}: throughput of armfer's models and of the ARM block, optionally beside PyTorch and ONNX Runtime. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure training and inference throughput (images/s; warm-up, then the median of timed iterations)",
-                "of ResNet18 (GAP) and ResNet18Arm, and the ARM block against global pooling on a 512x7x7 input.",
+                "of a registered model (--model, default resnet18-arm beside resnet18 with GAP), and the ARM block",
+                "against global pooling on a 512x7x7 input.",
                 "With --pytorch / --onnx the same models run in PyTorch (Debian python3-torch) and ONNX Runtime in the",
-                "same run, so that ratios are measured side by side."})
+                "same run, so that ratios are measured side by side. DL4J's inference is timed three ways: the graph's",
+                "output() (dl4j), after BatchNormFolding.fold (dl4j-folded) and through OneDnnInference (dl4j-onednn).",
+                "--latency instead times one image at a time (p50/p90/p99 in ms), every engine in the same rounds."})
 public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", split = ",", paramLabel = "NAME", defaultValue = Bench.DEFAULT_MODEL,
+            description = "Models to time, comma separated, any name of `armfer train --list-models` (default:"
+                    + " ${DEFAULT-VALUE}); an ARM model (X-arm) is timed beside its GAP model X when X is registered."
+                    + " PyTorch and ONNX Runtime run torchvision's equivalent (ResNets, ViTs, Swins; armfer's ResNet-ARM"
+                    + " heads mirrored); a model without one runs in DL4J only.")
+    List<String> modelNames;
 
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -31,8 +41,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
-    int iterations;
+    @Option(names = "--iterations", description = "Timed iterations (default: 5; " + LATENCY_ITERATIONS
+            + " with --latency).")
+    Integer iterations;
+
+    @Option(names = "--latency", description = "Latency of one image (batch 1): DL4J, DL4J folded, DL4J through "
+            + "OneDnnInference, and with --pytorch / --onnx PyTorch and ONNX Runtime, all interleaved in the same rounds;"
+            + " prints p50/p90/p99 in ms.")
+    boolean latency;
+
+    @Option(names = "--settle-ms", defaultValue = "" + Bench.DEFAULT_SETTLE_MILLIS, description = "Pause before every"
+            + " timed run so that the previous engine's spinning worker threads are idle (default: ${DEFAULT-VALUE}).")
+    int settleMillis;
 
     @Option(names = "--skip-models", description = "Do not time the whole models.")
     boolean skipModels;
@@ -63,8 +83,12 @@ public final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Timed rounds of --latency unless --iterations says otherwise. */
+    static final int LATENCY_ITERATIONS = 100;
+
     @Override
     public Integer call() throws Exception {
+        int iterations = this.iterations != null ? this.iterations : latency ? LATENCY_ITERATIONS : 5;
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
         Cli.between(spec, "--input-size", inputSize, 32, org.armfer.train.Recipe.MAX_INPUT_SIZE,
                 "ResNet-18 reduces it 32-fold; beyond " + org.armfer.train.Recipe.MAX_INPUT_SIZE + " one image needs gigabytes");
@@ -74,16 +98,32 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Cli.require(spec, warmup >= 0 && iterations >= 1, "--warmup must be >= 0 and --iterations >= 1");
         Cli.require(spec, memoryBatch >= 0 && threads >= 0, "--memory-batch and --threads must be >= 0");
+        Cli.require(spec, settleMillis >= 0, "--settle-ms must be >= 0; got " + settleMillis);
+        Cli.require(spec, !latency || !spec.commandLine().getParseResult().hasMatchedOption("--batch") || batch == 1,
+                "--latency measures batch 1; got --batch " + batch);
+        Cli.require(spec, !latency || memoryBatch == 0, "--latency does not measure memory; drop --memory-batch");
+        List<String> models;
+        try {
+            models = Bench.expandModels(modelNames);
+        } catch (IllegalArgumentException e) {
+            Cli.require(spec, false, "--model: " + e.getMessage());
+            return 2;
+        }
         java.io.PrintWriter stdout = spec.commandLine().getOut();
+        if (latency && memoryProbe == null) {
+            return latency(models, iterations, stdout);
+        }
         if (memoryProbe != null) {
             long peak = new Bench(batch, inputSize, warmup, iterations, s -> { }).trainingPeakMemory(memoryProbe);
             stdout.println("PEAK_RSS " + peak);
             stdout.flush();
             return 0;
         }
-        Bench bench = new Bench(batch, inputSize, warmup, iterations, s -> System.err.println("bench: " + s));
+        Bench bench = new Bench(batch, inputSize, warmup, iterations, settleMillis, s -> System.err.println("bench: " + s))
+                .withModels(models);
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads, s -> System.err.println("bench: " + s));
+        ExternalBench external = new ExternalBench(batch, inputSize, warmup, iterations, nThreads,
+                s -> System.err.println("bench: " + s)).withModels(models);
         // PyTorch first (it exports the ONNX models); ONNX Runtime's inference is timed interleaved with DL4J's
         List<Bench.Row> pytorchRows = pytorch || onnx ? external.pytorch(!skipModels, !skipBlock, onnx) : List.of();
         List<Bench.Row> rows = new ArrayList<>();
@@ -106,6 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("warmup", warmup);
         out.put("iterations", iterations);
         out.put("threads", nThreads);
+        out.put("models", models);
         out.put("rows", rows);
         stdout.print(Bench.table(rows));
         List<String> ratios = Bench.ratios(rows);
@@ -113,16 +154,70 @@ public final class BenchCommand implements Callable<Integer> {
         out.put("ratios", ratios);
         if (memoryBatch > 0) {
             Map<String, Long> mem = new LinkedHashMap<>();
-            for (String model : new String[]{"resnet18", "resnet18-arm"}) {
+            for (String model : models) {
                 mem.put("dl4j " + model, Bench.peakMemoryInFreshJvm(model, memoryBatch, inputSize));
                 if (pytorch) {
-                    mem.put("pytorch " + model, external.pytorchPeakMemory(model, memoryBatch));
+                    long peak = external.pytorchPeakMemory(model, memoryBatch);
+                    if (peak >= 0) {
+                        mem.put("pytorch " + model, peak);
+                    }
                 }
             }
             mem.forEach((k, v) -> stdout.printf("peak RSS, training at batch %d: %-22s %8.0f MiB%n", memoryBatch, k, v / 1048576.0));
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
+        out.put("notes", notes(bench, external, stdout));
         if (json != null) {
+            Json.write(json, out);
+            stdout.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    /** The notes of both benches (what ran otherwise than asked), printed after the table; for the JSON. */
+    private static List<String> notes(Bench bench, ExternalBench external, java.io.PrintWriter stdout) {
+        List<String> notes = new ArrayList<>(bench.notes());
+        notes.addAll(external.notes());
+        notes.forEach(n -> stdout.println("note: " + n));
+        return notes;
+    }
+
+    private int latency(List<String> models, int iterations, java.io.PrintWriter stdout) throws Exception {
+        java.util.function.Consumer<String> progress = s -> System.err.println("bench: " + s);
+        Bench bench = new Bench(1, inputSize, warmup, iterations, settleMillis, progress).withModels(models);
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        ExternalBench external = new ExternalBench(1, inputSize, warmup, iterations, nThreads, progress).withModels(models);
+        List<Bench.Row> rows;
+        try (ExternalBench.TorchServer torch = pytorch || onnx ? external.servePytorch(onnx) : null;
+             ExternalBench.OnnxModels ort = onnx ? external.onnxModels() : null) {
+            Map<String, Map<String, Bench.Timed>> others = new LinkedHashMap<>();
+            if (pytorch) {
+                others.put("pytorch", torch.bodies());
+            }
+            if (ort != null) {
+                Map<String, Bench.Timed> bodies = new LinkedHashMap<>();
+                ort.bodies().forEach((model, body) -> bodies.put(model, Bench.timed(body)));
+                others.put("onnxruntime", bodies);
+            }
+            rows = bench.latency(others);
+        }
+        stdout.print(Bench.latencyTable(rows));
+        List<String> ratios = Bench.latencyRatios(rows);
+        ratios.forEach(stdout::println);
+        List<String> notes = notes(bench, external, stdout);
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("mode", "latency");
+            out.put("batch", 1);
+            out.put("inputSize", inputSize);
+            out.put("warmup", warmup);
+            out.put("iterations", iterations);
+            out.put("settleMillis", settleMillis);
+            out.put("threads", nThreads);
+            out.put("models", models);
+            out.put("rows", rows);
+            out.put("ratios", ratios);
+            out.put("notes", notes);
             Json.write(json, out);
             stdout.println("wrote " + json);
         }

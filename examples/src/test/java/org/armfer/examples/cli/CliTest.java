@@ -352,6 +352,9 @@ class CliTest {
                 {"ablation", "--configs", "FA+XX"},
                 {"example", "NoSuchExample"},
                 {"bench", "--batch", "0"},
+                {"bench", "--latency", "--batch", "4"},
+                {"bench", "--settle-ms", "-1"},
+                {"bench", "--model", "resnet19"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = CliRunner.run(c);
@@ -401,7 +404,51 @@ class CliTest {
         }
         // both models in every engine and phase
         assertEquals(Map.of("dl4j inference", 2, "dl4j train", 2, "dl4j-folded inference", 2,
-                "onnxruntime inference", 2, "pytorch inference", 2, "pytorch train", 2), counts);
+                "dl4j-onednn inference", 2, "onnxruntime inference", 2, "pytorch inference", 2, "pytorch train", 2),
+                counts);
+    }
+
+    @Test
+    void benchTimesAnyRegisteredModelAndSaysWhatRanInDl4jOnly() throws Exception {
+        Path json = tmp.resolve("bench-models.json");
+        // resnet50 in every engine; resnet18-dsm has no torchvision equivalent and a vertex OneDnnInference does not
+        // compile: its DL4J rows run, and the output says so
+        CliRunner.Result r = CliRunner.run("bench", "--model", "resnet50,resnet18-dsm", "--batch", "2", "--input-size", "32",
+                "--warmup", "0", "--iterations", "1", "--pytorch", "--onnx", "--skip-block", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("note: pytorch/onnxruntime: no PyTorch equivalent of resnet18-dsm"), r.out());
+        assertTrue(r.out().contains("note: dl4j-onednn resnet18-dsm ran through DL4J's own output"), r.out());
+        JsonNode out = new ObjectMapper().readTree(json.toFile());
+        assertEquals(List.of("resnet50", "resnet18-dsm"), new ObjectMapper().convertValue(out.get("models"), List.class));
+        assertEquals(2, out.get("notes").size(), out.toString());
+        Map<String, Integer> counts = new TreeMap<>();
+        for (JsonNode row : out.get("rows")) {
+            counts.merge(row.get("engine").asText() + " " + row.get("model").asText(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("dl4j resnet50", 2, "dl4j resnet18-dsm", 2, "dl4j-folded resnet50", 1,
+                "dl4j-folded resnet18-dsm", 1, "dl4j-onednn resnet50", 1, "dl4j-onednn resnet18-dsm", 1,
+                "pytorch resnet50", 2, "onnxruntime resnet50", 1), counts);
+    }
+
+    @Test
+    void benchLatencyTimesOneImageInEveryEngineInTheSameRounds() throws Exception {
+        Path json = tmp.resolve("bench-latency.json");
+        // PyTorch served and interleaved (ONNX Runtime's bodies are the batch runs' ones, tested there)
+        CliRunner.Result r = CliRunner.run("bench", "--latency", "--input-size", "48", "--warmup", "0",
+                "--iterations", "3", "--settle-ms", "0", "--pytorch", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("p99 ms") && r.out().contains("dl4j-onednn vs pytorch"), r.out());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("rows");
+        Map<String, Integer> counts = new TreeMap<>();
+        for (JsonNode row : rows) {
+            assertEquals(3, row.get("millis").size(), "three timed rounds: " + row);
+            assertEquals(1, row.get("batch").asInt(), row.toString());
+            assertTrue(row.get("p50").asDouble() > 0 && row.get("p99").asDouble() >= row.get("p50").asDouble(),
+                    row.toString());
+            counts.merge(row.get("engine").asText(), 1, Integer::sum);
+        }
+        assertEquals(Map.of("dl4j", 2, "dl4j-folded", 2, "dl4j-onednn", 2, "pytorch", 2), counts,
+                "both models in every engine");
     }
 
     @Test
