@@ -166,7 +166,7 @@ public record Recipe(String name, String description, String model, int inputSiz
         require(batchSize >= 1, "batchSize", batchSize, ">= 1");
         require(accumulate >= 1 && batchSize % accumulate == 0, "accumulate", accumulate,
                 "a divisor of batchSize " + batchSize + " (micro-batches of batchSize / accumulate examples)");
-        require(augmentation != null, "augmentation", null, "none, reference, independent, rarn, despam");
+        require(augmentation != null, "augmentation", null, "none, reference, independent, rarn, despam, vtnr");
         require(valFraction > 0 && valFraction < 1, "valFraction", valFraction, "a number in (0, 1)");
         return this;
     }

@@ -20,10 +20,11 @@ import java.util.Map;
  * against 0.871 with the earlier independent flip and noise, one run each, seed 42: within the noise of 140 images).
  * {@code rarn-fer2013}, {@code despam-rafdb} and {@code vt-nr-ferplus} are the zoo's {@link ReferenceRecipes} (RARN's
  * paper, DeSpaM_for_FER's and VT_with_NR_for_FER's code) converted by {@link #fromReference}, with the augmentation
- * policies that implement their tables ({@link Augmentation.Policy#RARN}, {@link Augmentation.Policy#DESPAM}).
+ * policies that implement their tables ({@link Augmentation.Policy#RARN}, {@link Augmentation.Policy#DESPAM},
+ * {@link Augmentation.Policy#VTNR}).
  * {@code vt-nr-ferplus} trains an {@code -nr} pipeline, whose own loss is the reference's F-PDLS (α 0.8, γ 2, its
- * prior; {@code --loss} replaces it); its augmentation (flip, rotation 45, affine 15 with zoom 1.2, ColorJitter 0.4)
- * has no policy yet, and {@link Augmentation.Policy#DESPAM} (flip, erasing) stands in for it.
+ * prior; {@code --loss} replaces it), with the reference's augmentation (flip, rotation 45, affine 15 with zoom 1.2,
+ * ColorJitter 0.4: {@link Augmentation.Policy#VTNR}).
  */
 public final class Recipes {
 
@@ -43,9 +44,9 @@ public final class Recipes {
                 "RARN on FER2013 as its paper trains it (ResNet-152, SGD momentum 0.9, x0.9 every 3 epochs, Table 1's augmentation)"));
         add(fromReference(ReferenceRecipes.DESPAM_RAFDB, Augmentation.Policy.DESPAM,
                 "DeSpaM's network on RAF-DB as DeSpaM_for_FER trains it (AdamW, cosine, flip + erasing up to 25%)"));
-        add(fromReference(ReferenceRecipes.VT_NR_FERPLUS, Augmentation.Policy.DESPAM,
+        add(fromReference(ReferenceRecipes.VT_NR_FERPLUS, Augmentation.Policy.VTNR,
                 "Swin-B + STN + neural resizer on FER+ at 48x48 as VT_with_NR_for_FER trains it (Adam 1e-4, x0.25 every 15"
-                        + " epochs; the pipeline's F-PDLS; flip + erasing stand in for its rotation/affine/jitter)"));
+                        + " epochs; the pipeline's F-PDLS; flip, rotation, zoom and colour jitter)"));
     }
 
     /**

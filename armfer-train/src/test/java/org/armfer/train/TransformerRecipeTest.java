@@ -43,7 +43,7 @@ class TransformerRecipeTest {
         assertEquals(100, r.epochs());
         assertEquals(WeightDecayMode.NONE, r.weightDecayMode());
         assertEquals(0.0, r.weightDecay());
-        assertEquals(Augmentation.Policy.DESPAM, r.augmentation());
+        assertEquals(Augmentation.Policy.VTNR, r.augmentation());
         assertEquals(1e-4, r.learningRate(14), 1e-15, "StepLR: 15 epochs at 1e-4");
         assertEquals(2.5e-5, r.learningRate(15), 1e-15);
         assertEquals(1e-4 * Math.pow(0.25, 6), r.learningRate(99), 1e-18);

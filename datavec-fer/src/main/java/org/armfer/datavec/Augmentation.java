@@ -48,16 +48,24 @@ public final class Augmentation {
          * DeSpaM_for_FER's training transform: {@code RandomHorizontalFlip()} (p 0.5) on the resized image, then, after
          * the normalisation, {@code RandomErasing(scale=(0.02, 0.25))} (p 0.5).
          */
-        DESPAM;
+        DESPAM,
+        /**
+         * VT_with_NR_for_FER's training transform (seed 003, {@code utils/dataloaders.py}) on the resized [0, 1] image:
+         * {@code RandomHorizontalFlip()} (p 0.5), {@code RandomRotation(45)}, {@code RandomAffine(degrees=15,
+         * scale=(1.2, 1.2))} (both nearest-neighbour, black fill, about the centre; applied as one warp with the summed
+         * angle and the zoom, one resampling instead of two), {@code ColorJitter(brightness=0.4, contrast=0.4,
+         * saturation=0.4)} in a random order. No erasing.
+         */
+        VTNR;
 
-        /** {@code none}, {@code reference}, {@code independent}, {@code rarn}, {@code despam} (case-insensitive). */
+        /** {@code none}, {@code reference}, {@code independent}, {@code rarn}, {@code despam}, {@code vtnr} (case-insensitive). */
         public static Policy parse(String s) {
             for (Policy p : values()) {
                 if (p.name().equalsIgnoreCase(s == null ? "" : s.strip())) {
                     return p;
                 }
             }
-            throw new IllegalArgumentException("Unknown augmentation policy '" + s + "'; allowed: none, reference, independent, rarn, despam");
+            throw new IllegalArgumentException("Unknown augmentation policy '" + s + "'; allowed: none, reference, independent, rarn, despam, vtnr");
         }
 
         public String cliName() {
@@ -94,6 +102,12 @@ public final class Augmentation {
     public static final double RARN_CONTRAST = 0.2;
     public static final double RARN_HUE = 0.2;
 
+    /** VTNR: RandomRotation's and RandomAffine's largest angles (degrees), RandomAffine's zoom, ColorJitter's strengths. */
+    public static final double VTNR_ROTATION_DEGREES = 45;
+    public static final double VTNR_AFFINE_DEGREES = 15;
+    public static final double VTNR_ZOOM = 1.2;
+    public static final double VTNR_JITTER = 0.4;
+
     private Augmentation() {
     }
 
@@ -124,6 +138,10 @@ public final class Augmentation {
             rarn(img, channels, size, r);
             return;
         }
+        if (policy == Policy.VTNR) {
+            vtnr(img, channels, size, r);
+            return;
+        }
         if (policy == Policy.DESPAM) {
             if (r.nextDouble() < FLIP_PROBABILITY) {
                 flip(img, channels, size, size);
@@ -146,7 +164,7 @@ public final class Augmentation {
 
     /** Random erasing on the normalised image (REFERENCE and INDEPENDENT: area 2-10%; DESPAM: 2-25%). */
     static void afterNormalise(Policy policy, float[] img, int channels, int size, Random r) {
-        if (policy == Policy.NONE || policy == Policy.RARN || r.nextDouble() >= ERASE_PROBABILITY) {
+        if (policy == Policy.NONE || policy == Policy.RARN || policy == Policy.VTNR || r.nextDouble() >= ERASE_PROBABILITY) {
             return;
         }
         double maxArea = policy == Policy.DESPAM ? DESPAM_ERASE_MAX_AREA : ERASE_MAX_AREA;
@@ -197,14 +215,7 @@ public final class Augmentation {
         double brightness = 1 + (r.nextDouble() * 2 - 1) * RARN_BRIGHTNESS;
         double contrast = 1 + (r.nextDouble() * 2 - 1) * RARN_CONTRAST;
         double hue = (r.nextDouble() * 2 - 1) * RARN_HUE;
-        int[] order = {0, 1, 2};
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        for (int op : order) {
+        for (int op : shuffledOrder(r)) {
             switch (op) {
                 case 0 -> scale(img, brightness);
                 case 1 -> contrast(img, channels, size, contrast);
@@ -213,6 +224,83 @@ public final class Augmentation {
         }
         if (r.nextDouble() < RARN_GRAYSCALE_PROBABILITY) {
             toGray(img, channels, size);
+        }
+    }
+
+    /**
+     * VT_with_NR_for_FER's transform on a {@code channels x size x size} image in [0, 1], in place. Draws, in this
+     * order: the flip, RandomRotation's angle, RandomAffine's angle, ColorJitter's brightness, contrast and saturation
+     * factors (each uniform in [0.6, 1.4]), then its order of the three.
+     */
+    static void vtnr(float[] img, int channels, int size, Random r) {
+        if (r.nextDouble() < FLIP_PROBABILITY) {
+            flip(img, channels, size, size);
+        }
+        double rotation = (r.nextDouble() * 2 - 1) * VTNR_ROTATION_DEGREES;
+        double affine = (r.nextDouble() * 2 - 1) * VTNR_AFFINE_DEGREES;
+        float[] warped = rotateAndZoom(img, channels, size, Math.toRadians(rotation + affine), VTNR_ZOOM);
+        System.arraycopy(warped, 0, img, 0, img.length);
+        double brightness = 1 + (r.nextDouble() * 2 - 1) * VTNR_JITTER;
+        double contrast = 1 + (r.nextDouble() * 2 - 1) * VTNR_JITTER;
+        double saturation = 1 + (r.nextDouble() * 2 - 1) * VTNR_JITTER;
+        for (int op : shuffledOrder(r)) {
+            switch (op) {
+                case 0 -> scale(img, brightness);
+                case 1 -> contrast(img, channels, size, contrast);
+                default -> saturation(img, channels, size, saturation);
+            }
+        }
+    }
+
+    /** 0, 1, 2 in a random order (Fisher-Yates). */
+    private static int[] shuffledOrder(Random r) {
+        int[] order = {0, 1, 2};
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /**
+     * The image rotated by {@code angle} (radians, counter-clockwise, as torchvision's positive angles) and zoomed by
+     * {@code zoom} about its centre, nearest-neighbour, black (0) where the source falls outside: torchvision's
+     * {@code rotate}/{@code affine} defaults on a PIL image.
+     */
+    static float[] rotateAndZoom(float[] img, int channels, int size, double angle, double zoom) {
+        float[] out = new float[img.length];
+        double c = (size - 1) / 2.0, cos = Math.cos(angle), sin = Math.sin(angle);
+        int plane = size * size;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                // inverse of p' = zoom R (p - c) + c, with y pointing down: a counter-clockwise turn on screen
+                double dx = (x - c) / zoom, dy = (y - c) / zoom;
+                long sx = Math.round(cos * dx - sin * dy + c), sy = Math.round(sin * dx + cos * dy + c);
+                if (sx < 0 || sy < 0 || sx >= size || sy >= size) {
+                    continue;
+                }
+                for (int ch = 0; ch < channels; ch++) {
+                    out[ch * plane + y * size + x] = img[ch * plane + (int) sy * size + (int) sx];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Blend with the image's own gray version (torchvision's adjust_saturation), clipped; a gray image is unchanged. */
+    private static void saturation(float[] img, int channels, int size, double f) {
+        if (channels != 3) {
+            return;
+        }
+        int plane = size * size;
+        for (int i = 0; i < plane; i++) {
+            double g = gray(img, i, plane);
+            for (int ch = 0; ch < 3; ch++) {
+                int k = ch * plane + i;
+                img[k] = (float) Math.min(1, Math.max(0, f * img[k] + (1 - f) * g));
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -208,5 +209,77 @@ class AugmentationTest {
         assertBinomial(gray, Augmentation.RARN_GRAYSCALE_PROBABILITY, "RandomGrayscale(0.2)");
         assertEquals(Augmentation.Policy.RARN, Augmentation.Policy.parse("rarn"));
         assertEquals(Augmentation.Policy.DESPAM, Augmentation.Policy.parse("DeSpaM"));
+    }
+
+    @Test
+    void vtnrRotatesCounterClockwiseZoomsAboutTheCentreAndFillsBlack() {
+        int s = 5;
+        float[] img = ramp(1, s);
+        // 90 degrees: the pixel below the centre moves to its right, as PIL's rotate(90) turns an upright face
+        float[] turned = Augmentation.rotateAndZoom(img, 1, s, Math.toRadians(90), 1);
+        for (int y = 0; y < s; y++)
+            for (int x = 0; x < s; x++)
+                assertEquals(img[x * s + (s - 1 - y)], turned[y * s + x], 0, "out(x, y) = in(4 - y, x) at " + x + "," + y);
+        // zoom 1.2 with no turn: the centre stays, the edge samples round(c + (x - c) / 1.2), nothing falls outside
+        float[] zoomed = Augmentation.rotateAndZoom(img, 1, s, 0, 1.2);
+        for (int y = 0; y < s; y++)
+            for (int x = 0; x < s; x++) {
+                int sx = (int) Math.round(2 + (x - 2) / 1.2), sy = (int) Math.round(2 + (y - 2) / 1.2);
+                assertEquals(img[sy * s + sx], zoomed[y * s + x], 0);
+            }
+        // 45 degrees without zoom: the corners come from outside the image and are black
+        float[] white = new float[s * s];
+        java.util.Arrays.fill(white, 1f);
+        float[] diagonal = Augmentation.rotateAndZoom(white, 1, s, Math.toRadians(45), 1);
+        assertEquals(0f, diagonal[0]);
+        assertEquals(0f, diagonal[s * s - 1]);
+        assertEquals(1f, diagonal[2 * s + 2]);
+    }
+
+    @Test
+    void vtnrDrawsFlipBothAnglesAndJitterInItsStatedOrder() {
+        int s = 6;
+        float[] img = ramp(3, s);
+        float[] expected = img.clone();
+        // flip (0.1 < 0.5), rotations summing to 0 (0.5, 0.5 -> 0 and 0 degrees): only the zoom 1.2 and the flip;
+        // jitter factors neutral (0.5 -> 1.0)
+        Augmentation.vtnr(img, 3, s, scripted(0.1, 0.5, 0.5, 0.5, 0.5, 0.5));
+        float[] flipped = expected.clone();
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < s; y++)
+                for (int x = 0; x < s; x++)
+                    flipped[c * 36 + y * s + x] = expected[c * 36 + y * s + (s - 1 - x)];
+        assertArrayEquals(Augmentation.rotateAndZoom(flipped, 3, s, 0, Augmentation.VTNR_ZOOM), img, 1e-6f);
+        // saturation at its smallest factor (0.6: draw 0.0) with brightness and contrast neutral: each pixel moves
+        // 40% of the way to its luma
+        float[] colour = new float[3 * s * s];
+        java.util.Arrays.fill(colour, 0, 36, 0.8f);
+        java.util.Arrays.fill(colour, 36, 72, 0.4f);
+        java.util.Arrays.fill(colour, 72, 108, 0.2f);
+        Augmentation.vtnr(colour, 3, s, scripted(0.9, 0.5, 0.5, 0.5, 0.5, 0.0));
+        double luma = 0.299 * 0.8 + 0.587 * 0.4 + 0.114 * 0.2;
+        assertEquals(0.6 * 0.8 + 0.4 * luma, colour[2 * s + 2], 1e-5, "red toward gray");
+        assertEquals(0.6 * 0.2 + 0.4 * luma, colour[72 + 2 * s + 2], 1e-5, "blue toward gray");
+        assertEquals(0.6 * 0.8 + 0.4 * luma, colour[0], 1e-5, "zoom 1.2 samples inward: even the corner is inside");
+    }
+
+    @Test
+    void vtnrFlipsHalfTheImagesAndNeverErases() {
+        int s = 8, flipped = 0;
+        Random r = new Random(11);
+        for (int t = 0; t < DRAWS; t++) {
+            float[] img = new float[s * s];
+            for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) img[y * s + x] = x < s / 2 ? 0.2f : 0.9f;
+            Augmentation.vtnr(img, 1, s, r);
+            // the centre row after any turn within +-60 degrees keeps left/right halves apart; mirrored, they swap
+            if (img[(s / 2) * s + 1] > img[(s / 2) * s + s - 2]) flipped++;
+            for (float v : img) assertTrue(v >= 0 && v <= 1, "values stay in [0, 1]");
+        }
+        assertBinomial(flipped, 0.5, "RandomHorizontalFlip()");
+        float[] norm = new float[3 * s * s];
+        java.util.Arrays.fill(norm, 0.3f);
+        for (int t = 0; t < 200; t++) Augmentation.afterNormalise(Augmentation.Policy.VTNR, norm, 3, s, r);
+        for (float v : norm) assertEquals(0.3f, v, "no erasing");
+        assertEquals(Augmentation.Policy.VTNR, Augmentation.Policy.parse("vtnr"));
     }
 }

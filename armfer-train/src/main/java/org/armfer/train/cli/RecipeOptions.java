@@ -69,7 +69,8 @@ public final class RecipeOptions {
 
     @Option(names = "--augment", paramLabel = "POLICY",
             description = "reference (one of flip or noise, p 0.5, then random erasing), independent, rarn (RARN's Table 1),"
-                    + " despam (flip, erasing up to 25%) or none (recipe field augmentation).")
+                    + " despam (flip, erasing up to 25%%), vtnr (VT_with_NR_for_FER: flip, rotation, zoom, colour jitter) or none"
+                    + " (recipe field augmentation).")
     String augment;
 
     @Option(names = "--no-augment", description = "No training augmentation (--augment none).")
