@@ -30,6 +30,8 @@ public final class FaceExpressionPredictor {
     private final FaceDetector detector;
     private final double margin;
     private final int maxBatch;
+    private final java.util.function.UnaryOperator<INDArray> forward;
+    private final String engine;
 
     private FaceExpressionPredictor(Builder b) {
         this.model = b.model;
@@ -38,6 +40,8 @@ public final class FaceExpressionPredictor {
         this.detector = b.detector;
         this.margin = b.margin;
         this.maxBatch = b.maxBatch;
+        this.forward = b.forward != null ? b.forward : x -> model.outputSingle(false, x);
+        this.engine = b.forward != null ? b.engine : "DL4J (ComputationGraph.outputSingle)";
     }
 
     /** A predictor for {@code model}, whose outputs are {@code labels} in order and whose input was made as {@code input}. */
@@ -60,6 +64,11 @@ public final class FaceExpressionPredictor {
 
     public double margin() {
         return margin;
+    }
+
+    /** What runs the network, for result files: DL4J's {@code outputSingle} unless {@link Builder#forward} replaced it. */
+    public String describeEngine() {
+        return engine;
     }
 
     /** What finds the faces, for result files: the detector's description, or {@code "none (whole image)"}. */
@@ -118,7 +127,7 @@ public final class FaceExpressionPredictor {
             INDArray batch = Nd4j.concat(0, inputs.subList(from, to).toArray(new INDArray[0]));
             INDArray p;
             try {
-                p = model.outputSingle(false, batch).castTo(DataType.DOUBLE);
+                p = forward.apply(batch).castTo(DataType.DOUBLE);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("The model does not take " + input + " inputs (" + e.getMessage() + ")", e);
             }
@@ -149,6 +158,8 @@ public final class FaceExpressionPredictor {
         private boolean whole;
         private double margin = 0.1;
         private int maxBatch = 32;
+        private java.util.function.UnaryOperator<INDArray> forward;
+        private String engine;
 
         private Builder(ComputationGraph model, List<String> labels, ModelInput input) {
             if (model == null || labels == null || labels.isEmpty() || input == null) {
@@ -188,6 +199,20 @@ public final class FaceExpressionPredictor {
                 throw new IllegalArgumentException("maxBatch must be >= 1; got " + maxBatch);
             }
             this.maxBatch = maxBatch;
+            return this;
+        }
+
+        /**
+         * What computes the model's output for a batch of faces instead of {@code model.outputSingle(false, x)}: an
+         * inference path that returns what the model would (for example {@code OneDnnInference.of(model)::output} from
+         * dl4j-arm-fast); {@code description} names it in result files.
+         */
+        public Builder forward(java.util.function.UnaryOperator<INDArray> forward, String description) {
+            if (forward == null || description == null || description.isBlank()) {
+                throw new IllegalArgumentException("a forward function and its description are needed");
+            }
+            this.forward = forward;
+            this.engine = description;
             return this;
         }
 

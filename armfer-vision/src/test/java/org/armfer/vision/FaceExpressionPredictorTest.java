@@ -186,4 +186,25 @@ class FaceExpressionPredictorTest {
         assertThrows(IllegalArgumentException.class,
                 () -> FaceExpressionPredictor.builder(running, LABELS, in).build(), "neither a detector nor wholeImage()");
     }
+
+    @Test
+    void anotherForwardPathIsUsedForEveryBatchAndNamedInResults() {
+        ModelInput in = new ModelInput(3, 48, false);
+        java.util.List<long[]> shapes = new java.util.ArrayList<>();
+        FaceExpressionPredictor p = FaceExpressionPredictor.builder(running, LABELS, in).wholeImage().maxBatch(2)
+                .forward(x -> {
+                    shapes.add(x.shape());
+                    return running.outputSingle(false, x).mul(0).add(1.0 / 7); // uniform: visibly not the network's
+                }, "uniform test path").build();
+        assertEquals("uniform test path", p.describeEngine());
+        List<ImagePrediction> r = p.predict(List.of(group, group, astronaut));
+        assertEquals(2, shapes.size(), "chunks of maxBatch: 2 + 1");
+        assertEquals(2, shapes.get(0)[0]);
+        assertEquals(1, shapes.get(1)[0]);
+        for (ImagePrediction ip : r) {
+            for (double v : ip.faces().get(0).probabilities()) assertEquals(1.0 / 7, v, 1e-6);
+        }
+        assertTrue(FaceExpressionPredictor.builder(running, LABELS, in).wholeImage().build().describeEngine().startsWith("DL4J"));
+        assertThrows(IllegalArgumentException.class, () -> FaceExpressionPredictor.builder(running, LABELS, in).forward(x -> x, " "));
+    }
 }

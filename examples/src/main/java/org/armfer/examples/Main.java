@@ -28,6 +28,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         org.armfer.fast.CpuBackend.configure();
+        // DL4J writes a memory crash dump into the working folder on out-of-memory; armfer says what to do instead
+        org.deeplearning4j.util.CrashReportingUtil.crashDumpsEnabled(false);
         System.exit(run(args));
     }
 
@@ -39,8 +41,25 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
-        CommandLine cl = commandLine();
-        return cl.execute(args);
+        return execute(commandLine(), args);
+    }
+
+    /** Runs {@code cl} (from {@link #commandLine()}) on {@code args}; running out of memory is a one-line error, exit 1. */
+    public static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // JavaCPP's native limit or the Java heap: a one-line reason and the ways out, not a stack trace
+            org.slf4j.LoggerFactory.getLogger(Main.class).debug("out of memory", e);
+            String command = args.length > 0 ? args[0] : "";
+            cl.getErr().println(cl.getColorScheme().errorText("armfer " + command + ": out of memory (" + cut(String.valueOf(
+                    e.getMessage())) + "). The model needs more memory at this batch size than this process may use:"
+                    + " lower --batch (train: --accumulate N keeps the recipe's batch in N micro-batches) or --input-size,"
+                    + " or raise the limits (-Xmx for the Java heap, -Dorg.bytedeco.javacpp.maxPhysicalBytes for native"
+                    + " memory) through ARMFER_JAVA_OPTS."));
+            cl.getErr().flush();
+            return 1;
+        }
     }
 
     /** The most characters of an error message printed. */

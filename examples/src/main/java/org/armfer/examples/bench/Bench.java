@@ -66,7 +66,7 @@ public final class Bench {
             this.millis = millis;
             this.medianMillis = median(millis);
             this.imagesPerSecond = batch * 1000.0 / medianMillis;
-            if (phase.equals(LATENCY)) {
+            if (phase.equals(LATENCY) || phase.equals(PREDICT) || phase.equals(DETECT)) {
                 this.p50 = percentile(millis, 50);
                 this.p90 = percentile(millis, 90);
                 this.p99 = percentile(millis, 99);
@@ -76,6 +76,10 @@ public final class Bench {
 
     /** The phase of {@link #latency}'s rows. */
     public static final String LATENCY = "latency";
+    /** The phase of {@link #predictLatency}'s rows: one photo through detection, crops and the network. */
+    public static final String PREDICT = "predict";
+    /** The phase of {@link #predictLatency}'s detection-only row. */
+    public static final String DETECT = "detect";
 
     /**
      * A body the harness times: it runs once and returns how long that took, in ms. DL4J's and ONNX Runtime's bodies
@@ -371,6 +375,49 @@ public final class Bench {
         }
     }
 
+    /**
+     * What {@code armfer predict} costs per photo, timed interleaved in one sequence of rounds: face detection alone
+     * ({@code detector}, phase {@value #DETECT}), then per model the whole prediction (detection, square crops,
+     * preprocessing, one forward pass for all faces: {@link FaceExpressionPredictor#predict}) through DL4J's
+     * {@code outputSingle} and through {@link OneDnnInference} (phase {@value #PREDICT}). Percentiles per photo; the
+     * number of faces found is in {@link #notes()}.
+     */
+    public List<Row> predictLatency(java.awt.image.BufferedImage photo, org.armfer.vision.FaceDetector detector) {
+        Map<String, ComputationGraph> graphs = initModels();
+        List<String> labels = List.of("neutral", "happiness", "sadness", "surprise", "fear", "disgust", "anger");
+        org.armfer.vision.ModelInput input = new org.armfer.vision.ModelInput(3, inputSize, false);
+        int faces = detector.detect(photo).size();
+        notes.add(faces + " face" + (faces == 1 ? "" : "s") + " found in the photo by " + detector.describe()
+                + " (each prediction crops, resizes to " + inputSize + "x" + inputSize + " and classifies all of them)");
+        progress.accept(faces + " face(s) in the photo");
+        List<OneDnnInference> compiled = new ArrayList<>();
+        try {
+            Map<String, Timed> bodies = new LinkedHashMap<>();
+            bodies.put("detector|" + DETECT, timed(() -> detector.detect(photo)));
+            graphs.forEach((name, g) -> {
+                org.armfer.vision.FaceExpressionPredictor plain = org.armfer.vision.FaceExpressionPredictor
+                        .builder(g, labels, input).detector(detector).build();
+                OneDnnInference o = OneDnnInference.of(g);
+                compiled.add(o);
+                org.armfer.vision.FaceExpressionPredictor fast = org.armfer.vision.FaceExpressionPredictor
+                        .builder(g, labels, input).detector(detector).forward(o::output, "OneDnnInference").build();
+                bodies.put("dl4j|" + name, timed(() -> plain.predict(photo)));
+                bodies.put("dl4j-onednn|" + name, timed(() -> fast.predict(photo)));
+            });
+            progress.accept("predict on a photo, " + iterations + " interleaved rounds: " + String.join(", ", bodies.keySet()));
+            List<Row> rows = new ArrayList<>();
+            timeRounds(bodies).forEach((key, ms) -> {
+                String[] em = key.split("\\|", 2);
+                boolean detect = em[1].equals(DETECT);
+                Row r = new Row(em[0], detect ? "-" : em[1], detect ? DETECT : PREDICT, Math.max(1, faces), inputSize, ms);
+                rows.add(r);
+            });
+            return rows;
+        } finally {
+            compiled.forEach(OneDnnInference::close);
+        }
+    }
+
     /** The bodies in timing order: per model, DL4J's engines then the external ones, in the order given. */
     static Map<String, Timed> latencyOrder(Iterable<String> models, Map<String, Runnable> dl4j,
                                            Map<String, Map<String, Timed>> external) {
@@ -462,7 +509,7 @@ public final class Bench {
         StringBuilder sb = new StringBuilder(String.format("%-12s %-13s %6s %8s %8s %8s %8s %8s%n", "engine", "model",
                 "runs", "p50 ms", "p90 ms", "p99 ms", "min ms", "max ms"));
         for (Row r : rows) {
-            if (!r.phase.equals(LATENCY)) {
+            if (r.p50 == null) {
                 continue;
             }
             sb.append(String.format(java.util.Locale.ROOT, "%-12s %-13s %6d %8.2f %8.2f %8.2f %8.2f %8.2f%n", r.engine,

@@ -3,6 +3,7 @@ package org.armfer.examples.cli;
 import org.armfer.examples.bench.Bench;
 import org.armfer.examples.bench.ExternalBench;
 import org.armfer.train.Json;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,6 +74,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Threads for PyTorch and ONNX Runtime (0: the number of cores, as ND4J uses).")
     int threads;
 
+    @Option(names = "--predict", paramLabel = "PHOTO", description = "Per-photo latency of 'armfer predict' on PHOTO:"
+            + " face detection (OpenCV's default cascade) alone, then detection + crops + one forward pass for all faces"
+            + " through DL4J and through OneDnnInference, interleaved; p50/p90/p99 in ms (--iterations rounds, default "
+            + "50).")
+    Path predictPhoto;
+
     @Option(names = "--json", description = "Write all measurements to this JSON file.")
     Path json;
 
@@ -85,10 +92,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Timed rounds of --latency unless --iterations says otherwise. */
     static final int LATENCY_ITERATIONS = 100;
+    /** Timed rounds of --predict unless --iterations says otherwise. */
+    static final int PREDICT_ITERATIONS = 50;
 
     @Override
     public Integer call() throws Exception {
-        int iterations = this.iterations != null ? this.iterations : latency ? LATENCY_ITERATIONS : 5;
+        int iterations = this.iterations != null ? this.iterations : latency ? LATENCY_ITERATIONS
+                : predictPhoto != null ? PREDICT_ITERATIONS : 5;
         Cli.require(spec, batch >= 1, "--batch must be >= 1; got " + batch);
         Cli.between(spec, "--input-size", inputSize, 32, org.armfer.train.Recipe.MAX_INPUT_SIZE,
                 "ResNet-18 reduces it 32-fold; beyond " + org.armfer.train.Recipe.MAX_INPUT_SIZE + " one image needs gigabytes");
@@ -110,6 +120,11 @@ public final class BenchCommand implements Callable<Integer> {
             return 2;
         }
         java.io.PrintWriter stdout = spec.commandLine().getOut();
+        if (predictPhoto != null) {
+            Cli.require(spec, !latency && memoryBatch == 0 && !pytorch && !onnx, "--predict times armfer's own predict;"
+                    + " it goes without --latency, --memory-batch, --pytorch and --onnx");
+            return predict(models, iterations, stdout);
+        }
         if (latency && memoryProbe == null) {
             return latency(models, iterations, stdout);
         }
@@ -180,6 +195,38 @@ public final class BenchCommand implements Callable<Integer> {
         notes.addAll(external.notes());
         notes.forEach(n -> stdout.println("note: " + n));
         return notes;
+    }
+
+    private int predict(List<String> models, int iterations, java.io.PrintWriter stdout) throws Exception {
+        java.awt.image.BufferedImage photo;
+        try {
+            photo = org.armfer.datavec.Images.read(predictPhoto);
+        } catch (org.armfer.datavec.FerDataException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--predict " + predictPhoto + ": " + e.getMessage(), e);
+        }
+        Bench bench = new Bench(1, inputSize, warmup, iterations, settleMillis, s -> System.err.println("bench: " + s))
+                .withModels(models);
+        List<Bench.Row> rows;
+        try (org.armfer.vision.FaceDetector detector = org.armfer.vision.CascadeFaceDetector.builder().build()) {
+            rows = bench.predictLatency(photo, detector);
+        }
+        stdout.print(Bench.latencyTable(rows));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", "predict");
+        out.put("photo", predictPhoto.toString());
+        out.put("batch", 1);
+        out.put("inputSize", inputSize);
+        out.put("warmup", warmup);
+        out.put("iterations", iterations);
+        out.put("settleMillis", settleMillis);
+        out.put("models", models);
+        out.put("rows", rows);
+        out.put("notes", notes(bench, new ExternalBench(1, inputSize, warmup, iterations, 1, s -> { }), stdout));
+        if (json != null) {
+            Json.write(json, out);
+            stdout.println("wrote " + json);
+        }
+        return 0;
     }
 
     private int latency(List<String> models, int iterations, java.io.PrintWriter stdout) throws Exception {

@@ -292,7 +292,7 @@ public final class RunReport {
         }
         h.append("<h2>Files</h2><ul>");
         try (var files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(f -> !f.endsWith(".tmp")).sorted()
+            files.map(p -> p.getFileName().toString()).filter(f -> !f.endsWith(".tmp") && !f.startsWith(".")).sorted()
                     .forEach(f -> h.append("<li><a href=\"").append(esc(f)).append("\">").append(esc(f)).append("</a></li>"));
         }
         h.append("</ul></body></html>\n");

@@ -114,4 +114,24 @@ class HostileCliTest {
         assertEquals(2, r.exitCode(), r.toString());
         assertTrue(r.err().length() < 20_000, "the message is cut: " + r.err().length() + " characters");
     }
+
+    @picocli.CommandLine.Command(name = "hungry")
+    static final class Hungry implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Physical memory usage is too high: physicalBytes (17787M) > maxPhysicalBytes (16384M)");
+        }
+    }
+
+    @Test
+    void runningOutOfMemoryIsAOneLineErrorWithTheWaysOut() {
+        picocli.CommandLine cl = org.armfer.examples.Main.commandLine().addSubcommand(new Hungry());
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(1, org.armfer.examples.Main.execute(cl, "hungry"));
+        String e = err.toString();
+        assertTrue(e.startsWith("armfer hungry: out of memory (Physical memory usage is too high") && e.contains("lower --batch")
+                && e.contains("--accumulate"), e);
+        assertEquals(1, e.strip().lines().count(), "one line: " + e);
+    }
 }

@@ -106,6 +106,33 @@ class PredictCommandTest {
     }
 
     @Test
+    void theOneDnnEngineGivesDl4jsProbabilitiesAndNamesItself() throws Exception {
+        Path astronaut = photo("astronaut.png");
+        JsonNode[] runs = new JsonNode[2];
+        String[] engines = {"onednn", "dl4j"};
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve("engine-" + engines[i]);
+            CliRunner.Result r = CliRunner.run("predict", astronaut.toString(), "--model-file", model.toString(), "--out",
+                    out.toString(), "--engine", engines[i], "--no-annotate");
+            assertEquals(0, r.exitCode(), r.toString());
+            runs[i] = new ObjectMapper().readTree(out.resolve("predictions.json").toFile());
+        }
+        assertEquals("OneDnnInference (oneDNN)", runs[0].get("engine").asText());
+        assertTrue(runs[1].get("engine").asText().startsWith("DL4J"), runs[1].toString());
+        JsonNode a = runs[0].get("images").get(0).get("faces").get(0), b = runs[1].get("images").get(0).get("faces").get(0);
+        assertEquals(a.get("box"), b.get("box"));
+        assertEquals(7, a.get("probabilities").size());
+        for (var it = a.get("probabilities").fieldNames(); it.hasNext(); ) {
+            String label = it.next();
+            assertEquals(b.get("probabilities").get(label).asDouble(), a.get("probabilities").get(label).asDouble(), 1e-4,
+                    label + ": " + a + " vs " + b);
+        }
+        CliRunner.Result bad = CliRunner.run("predict", astronaut.toString(), "--model-file", model.toString(), "--engine", "gpu");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("allowed: onednn, dl4j"), bad.toString());
+    }
+
+    @Test
     void aFolderGivesEveryFaceOfEveryImageAndNeverOverwritesAnInput() throws Exception {
         Path folder = Files.createDirectories(tmp.resolve("photos"));
         BufferedImage astronaut = ImageIO.read(photo("astronaut.png").toFile());

@@ -69,6 +69,7 @@ class RunReportTest {
     @Test
     void theHtmlShowsFormattedNumbersTheConfusionCellsAndTrainingAccuracyWhenRecorded(@TempDir Path dir) throws Exception {
         Metrics m = metrics();
+        Files.writeString(dir.resolve(".armfer-run"), "armfer run: train\n"); // the folder's bookkeeping is not listed
         RunReport.writeHistory(dir, history(true));
         RunReport.writeConfusion(dir, m);
         RunReport.writeHtml(dir, "resnet18-arm on demo", List.<String[]>of(new String[]{"model", "resnet18-arm"}), history(true), m);
@@ -82,6 +83,8 @@ class RunReportTest {
         assertTrue(html.contains("<td style=\"background:#ffffff;color:#999\">0</td>"), html);
         assertTrue(html.contains(">10<small>100%</small></td>"), "neutral: 10 of 10 right: " + html);
         assertTrue(html.contains(">1<small>8.3%</small></td>"), "happiness: 1 of 12 taken for sadness");
+        assertTrue(html.contains("<li><a href=\"" + RunReport.EPOCHS + "\">") && !html.contains(".armfer-run"),
+                "the run's files are listed, the folder's marker is not");
 
         // the same history without training accuracy has no such column
         RunReport.writeHtml(dir, "t", List.of(), history(false), null);
