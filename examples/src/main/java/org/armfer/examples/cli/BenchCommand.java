@@ -182,10 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("peakRssBytesAtBatch" + memoryBatch, mem);
         }
         out.put("notes", notes(bench, external, stdout));
-        if (json != null) {
-            Json.write(json, out);
-            stdout.println("wrote " + json);
-        }
+        writeJson(out, stdout);
         return 0;
     }
 
@@ -211,22 +208,33 @@ public final class BenchCommand implements Callable<Integer> {
             rows = bench.predictLatency(photo, detector);
         }
         stdout.print(Bench.latencyTable(rows));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("mode", "predict");
+        bench.notes().forEach(n -> stdout.println("note: " + n));
+        Map<String, Object> out = batchOneJson("predict", iterations, models);
         out.put("photo", predictPhoto.toString());
+        out.put("rows", rows);
+        out.put("notes", bench.notes());
+        writeJson(out, stdout);
+        return 0;
+    }
+
+    /** The head of a batch-1 run's JSON: mode and settings. */
+    private Map<String, Object> batchOneJson(String mode, int iterations, List<String> models) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", mode);
         out.put("batch", 1);
         out.put("inputSize", inputSize);
         out.put("warmup", warmup);
         out.put("iterations", iterations);
         out.put("settleMillis", settleMillis);
         out.put("models", models);
-        out.put("rows", rows);
-        out.put("notes", notes(bench, new ExternalBench(1, inputSize, warmup, iterations, 1, s -> { }), stdout));
+        return out;
+    }
+
+    private void writeJson(Map<String, Object> out, java.io.PrintWriter stdout) throws java.io.IOException {
         if (json != null) {
             Json.write(json, out);
             stdout.println("wrote " + json);
         }
-        return 0;
     }
 
     private int latency(List<String> models, int iterations, java.io.PrintWriter stdout) throws Exception {
@@ -252,22 +260,12 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> ratios = Bench.latencyRatios(rows);
         ratios.forEach(stdout::println);
         List<String> notes = notes(bench, external, stdout);
-        if (json != null) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("mode", "latency");
-            out.put("batch", 1);
-            out.put("inputSize", inputSize);
-            out.put("warmup", warmup);
-            out.put("iterations", iterations);
-            out.put("settleMillis", settleMillis);
-            out.put("threads", nThreads);
-            out.put("models", models);
-            out.put("rows", rows);
-            out.put("ratios", ratios);
-            out.put("notes", notes);
-            Json.write(json, out);
-            stdout.println("wrote " + json);
-        }
+        Map<String, Object> out = batchOneJson("latency", iterations, models);
+        out.put("threads", nThreads);
+        out.put("rows", rows);
+        out.put("ratios", ratios);
+        out.put("notes", notes);
+        writeJson(out, stdout);
         return 0;
     }
 }
