@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Whether a recipe's batch fits this machine before training starts, so that a run that cannot go as written stops
@@ -12,8 +13,11 @@ import java.util.Locale;
  * with batches of 32 (peak resident memory of {@code ./armfer train --input-size 224 --batch B}, jemalloc preloaded,
  * measured on this project's 2-core machine), that is {@value #BASE_MIB} MiB plus {@value #PER_EXAMPLE_MIB} MiB per
  * example of a (micro-)batch: about 17 GiB for the paper's batch of 256. Other input sizes scale the per-example part
- * by their pixels, ResNet-34 doubles both (twice the layers). Other models are estimated as ResNet-18: the figures
- * are not calibrated for them. It is an estimate, not a bound. The memory available is the machine's free physical memory (or
+ * by their pixels, ResNet-34 doubles both (twice the layers). The transformers and the neural-resizer pipelines have
+ * figures of their own ({@link #CALIBRATED}: peak RSS of {@code ./armfer bench --memory-batch B} at batches 2 and 6),
+ * and the ones not measured take the next larger measured model's ({@link #LIKE}); a transformer's per-example part
+ * scales with the pixels of its input, a pipeline's does not (it resizes to 224 inside). Other models are estimated as
+ * ResNet-18: the figures are not calibrated for them. It is an estimate, not a bound. The memory available is the machine's free physical memory (or
  * JavaCPP's limit on it, {@code -Dorg.bytedeco.javacpp.maxPhysicalBytes}, when lower). Off the CPU backend (CUDA) the
  * check is skipped: device memory is not known here.
  */
@@ -22,11 +26,44 @@ public final class MemoryCheck {
     static final long BASE_MIB = 570;
     static final long PER_EXAMPLE_MIB = 66;
 
+    /**
+     * A measured figure: {@code baseMib} + {@code perExampleMib} per example at {@code inputSize}; the per-example part
+     * scales with the input's pixels when {@code scalesWithInput}.
+     */
+    record Calibration(long baseMib, long perExampleMib, int inputSize, boolean scalesWithInput) {
+    }
+
+    /**
+     * Measured on 2026-12-02 on this project's 2-core machine (jemalloc preloaded), from the peak RSS at batches 2 and
+     * 6: swin-t 1512 / 2626 MiB, swin-b 3299 / 5421, vit-b16 2411 / 3446 (at 224x224), swin-t-nr 2003 / 4062,
+     * swin-b-nr-stn 3469 / 6474, vit-b16-nr 2891 / 4746 (at 48x48).
+     */
+    static final Map<String, Calibration> CALIBRATED = Map.of(
+            "swin-t", new Calibration(955, 279, 224, true),
+            "swin-b", new Calibration(2238, 531, 224, true),
+            "vit-b16", new Calibration(1893, 259, 224, true),
+            "swin-t-nr", new Calibration(973, 515, 48, false),
+            "swin-b-nr-stn", new Calibration(1966, 751, 48, false),
+            "vit-b16-nr", new Calibration(1963, 464, 48, false));
+
+    /** Models not measured, estimated as the next larger measured one (an overestimate rather than an OOM). */
+    static final Map<String, String> LIKE = Map.of(
+            "swin-s", "swin-b",
+            "vit-ti16", "vit-b16",
+            "vit-s16", "vit-b16",
+            "swin-s-nr", "swin-b-nr-stn",
+            "swin-b-nr", "swin-b-nr-stn");
+
     private MemoryCheck() {
     }
 
     /** Estimated peak bytes of training {@code model} at {@code inputSize} with micro-batches of {@code batch}. */
     public static long estimateBytes(String model, int inputSize, int batch) {
+        Calibration cal = CALIBRATED.get(LIKE.getOrDefault(model, model));
+        if (cal != null) {
+            double scale = cal.scalesWithInput() ? (inputSize / (double) cal.inputSize()) * (inputSize / (double) cal.inputSize()) : 1;
+            return (long) ((cal.baseMib() + cal.perExampleMib() * scale * batch) * (1L << 20));
+        }
         double pixels = (inputSize / 224.0) * (inputSize / 224.0);
         double depth = model.startsWith("resnet34") ? 2.0 : 1.0;
         double perExample = PER_EXAMPLE_MIB * pixels * depth;
