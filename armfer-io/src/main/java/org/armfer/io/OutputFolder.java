@@ -46,9 +46,10 @@ public final class OutputFolder implements AutoCloseable {
     private final String kind;
     private final OutputLock lock;
     private final boolean fresh;
-    private final boolean created;
+    /** The topmost folder the claim created (the run's folder or a parent of it), or null when the folder existed. */
+    private final Path created;
 
-    private OutputFolder(Path dir, String kind, OutputLock lock, boolean fresh, boolean created) {
+    private OutputFolder(Path dir, String kind, OutputLock lock, boolean fresh, Path created) {
         this.dir = dir;
         this.kind = kind;
         this.lock = lock;
@@ -105,8 +106,11 @@ public final class OutputFolder implements AutoCloseable {
         if (why != null) {
             throw new Refused(why);
         }
-        boolean created = !Files.exists(dir);
-        boolean fresh = created || isEmpty(dir);
+        Path created = null;
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            created = p;
+        }
+        boolean fresh = created != null || isEmpty(dir);
         OutputLock lock = OutputLock.acquire(dir);
         try {
             // again, now that no other armfer run can write here: a run that ended meanwhile may have marked it
@@ -142,7 +146,7 @@ public final class OutputFolder implements AutoCloseable {
     /**
      * Releases the lock; the marker stays. A run that wrote nothing into a folder that was new or empty (it failed
      * before its first file) leaves nothing behind: the marker and the lock file are removed, and the folder too when
-     * the claim created it.
+     * the claim created it (with the parents it created).
      */
     @Override
     public void close() throws IOException {
@@ -153,8 +157,10 @@ public final class OutputFolder implements AutoCloseable {
         lock.close();
         if (untouched) {
             Files.deleteIfExists(dir.resolve(OutputLock.FILE));
-            if (created && isEmpty(dir)) {
-                Files.deleteIfExists(dir);
+            // the folder and the parents the claim created, as long as they are empty
+            for (Path p = dir.toAbsolutePath().normalize(); created != null && p != null && p.startsWith(created)
+                    && isEmpty(p); p = p.getParent()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -40,6 +40,7 @@ class OutputFolderTest {
             assertTrue(Files.isDirectory(dir) && out.wasEmpty());
         }
         assertFalse(Files.exists(dir), "the folder the claim created is gone");
+        assertFalse(Files.exists(tmp.resolve("a")), "and the parent it created");
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         try (OutputFolder out = OutputFolder.claim(empty, "predict", null)) {
             assertTrue(out.wasEmpty());
