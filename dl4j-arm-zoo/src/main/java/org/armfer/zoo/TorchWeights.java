@@ -207,6 +207,24 @@ public final class TorchWeights {
                 + a.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
     }
 
+    /** The problem a file's array {@code key} is when it holds NaN or infinite values, or null when it does not. */
+    static String nonFiniteProblem(String key, INDArray value) {
+        long n = nonFinite(value);
+        return n == 0 ? null : "'" + key + "' holds " + n + " NaN or infinite value" + (n == 1 ? "" : "s") + " (of "
+                + value.length() + "); weights must be finite numbers";
+    }
+
+    /**
+     * The strict loaders' refusal: an IllegalArgumentException listing every problem, when there is one, before
+     * anything in the graph was changed.
+     */
+    public static void refuseIfAny(String source, List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", problems));
+        }
+    }
+
     /** Loads from arrays already read, keyed as in a PyTorch state dict; {@code source} names them in messages. */
     public static Report load(ComputationGraph graph, Map<String, INDArray> state, Scope scope, String source) {
         return load(graph, state, scope, ClassOrder.AUTO, source);
@@ -220,16 +238,12 @@ public final class TorchWeights {
             // are refused here as for the other models, before anything is changed
             List<String> bad = new ArrayList<>();
             for (Map.Entry<String, INDArray> e : state.entrySet()) {
-                long n = nonFinite(e.getValue());
-                if (n > 0) {
-                    bad.add("'" + e.getKey() + "' holds " + n + " NaN or infinite value" + (n == 1 ? "" : "s") + " (of "
-                            + e.getValue().length() + "); weights must be finite numbers");
+                String problem = nonFiniteProblem(e.getKey(), e.getValue());
+                if (problem != null) {
+                    bad.add(problem);
                 }
             }
-            if (!bad.isEmpty()) {
-                throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + bad.size() + " problem"
-                        + (bad.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", bad));
-            }
+            refuseIfAny(source, bad);
             org.armfer.zoo.transformer.TransformerWeights.Loaded t =
                     org.armfer.zoo.transformer.TransformerWeights.load(graph, state, scope == Scope.BACKBONE, source);
             return new Report(t.loaded(), t.skipped(), List.of(), scope == Scope.ALL ? ClassOrder.CANONICAL : null);
@@ -292,10 +306,9 @@ public final class TorchWeights {
                 problems.add("'" + key + "' and '" + origin.get(paramKey) + "' both set " + paramKey);
                 continue;
             }
-            long bad = nonFinite(t.value);
-            if (bad > 0) {
-                problems.add("'" + key + "' holds " + bad + " NaN or infinite value" + (bad == 1 ? "" : "s") + " (of "
-                        + t.value.length() + "); weights must be finite numbers");
+            String nonFinite = nonFiniteProblem(key, t.value);
+            if (nonFinite != null) {
+                problems.add(nonFinite);
                 continue;
             }
             toSet.put(paramKey, t.value.reshape(current.shape()).castTo(current.dataType()));
@@ -318,10 +331,7 @@ public final class TorchWeights {
             problems.add("missing: graph parameter " + paramKey + " " + Arrays.toString(graph.paramTable().get(paramKey).shape())
                     + " has no key in the file");
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + problems.size() + " problem"
-                    + (problems.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", problems));
-        }
+        refuseIfAny(source, problems);
         for (Map.Entry<String, INDArray> e : toSet.entrySet()) {
             graph.paramTable().get(e.getKey()).assign(e.getValue());
         }

@@ -311,10 +311,7 @@ public final class TransformerWeights {
                         + " has no key '" + b.key() + "'" + (b.alias() != null ? " (or '" + b.alias() + "')" : "") + " in the file");
             }
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Cannot load " + source + " into the graph (" + problems.size() + " problem"
-                    + (problems.size() == 1 ? "" : "s") + "; nothing was changed):\n  " + String.join("\n  ", problems));
-        }
+        org.armfer.zoo.TorchWeights.refuseIfAny(source, problems);
         for (Map.Entry<String, INDArray> e : toSet.entrySet()) {
             table.get(e.getKey()).assign(e.getValue());
         }
